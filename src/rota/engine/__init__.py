@@ -1,0 +1,1 @@
+"""The schedule-generation engine: load, solve, validate, persist."""
