@@ -18,7 +18,7 @@ from rota.engine.problem import Problem, RotationInfo
 
 @dataclass(frozen=True, slots=True)
 class BlockPlan:
-    """Home rotation index per (block, resident index)."""
+    """Home rotation index per (block, resident index); -1 for no home."""
 
     block_days: int
     homes: tuple[tuple[int, ...], ...]
@@ -63,7 +63,8 @@ def plan_blocks(
         for i in order:
             if homes[i] < 0:
                 homes[i] = _leftover_home(rotations, homes, targets, i)
-            history[i][homes[i]] += 1
+            if homes[i] >= 0:
+                history[i][homes[i]] += 1
         blocks.append(tuple(homes))
     return BlockPlan(block_days, tuple(blocks))
 
@@ -86,11 +87,17 @@ def _team_targets(problem: Problem, first: int, last: int, team_hours: float) ->
 def _leftover_home(
     rotations: tuple[RotationInfo, ...], homes: list[int], targets: list[int], i: int
 ) -> int:
-    """A home for a resident no team needed: a flexible rotation, else the leanest team."""
+    """A home for a resident no team needed: a flexible rotation, else the leanest team.
+
+    -1 when the resident is eligible for no staffed rotation at all (they get no home
+    and are only drawn on where some rotation can take them).
+    """
     flexible = [r for r in rotations if r.flexible and r.eligible[i]]
     if flexible:
         return min(flexible, key=lambda r: (homes.count(r.index), r.index)).index
     staffed = [r for r in rotations if r.eligible[i] and r.coverage and not r.call_pool]
+    if not staffed:
+        return -1
     return min(
         staffed, key=lambda r: (homes.count(r.index) / max(1, targets[r.index]), r.index)
     ).index

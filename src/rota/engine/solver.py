@@ -94,7 +94,7 @@ class _Solver:
                 placed[rot.index].append(person)
             while len(placed[rot.index]) < low:
                 if not self._repair(day, slot, rot, placed, home):
-                    self._infeasible_coverage(day, slot, rot, low, len(placed[rot.index]))
+                    self._infeasible_coverage(day, slot, rot, low, placed[rot.index])
         faculty = {r.index: self._supervise(day, slot, r, placed[r.index]) for r in open_rotations}
         for rot in open_rotations:
             self._add_spare(day, slot, rot, home, placed[rot.index], faculty[rot.index])
@@ -113,7 +113,7 @@ class _Solver:
         elif home[person] == rot.index:
             continuing = rot.index in booked_today
             group = 0 if continuing else 1
-        elif self.p.rotations[home[person]].flexible:
+        elif home[person] >= 0 and self.p.rotations[home[person]].flexible:
             group = 2
         else:
             group = 3
@@ -291,11 +291,14 @@ class _Solver:
 
     # -- infeasibility -------------------------------------------------------------------
     def _infeasible_coverage(
-        self, day: int, slot: SessionSlot, rot: RotationInfo, need: int, have: int
+        self, day: int, slot: SessionSlot, rot: RotationInfo, need: int, placed: list[int]
     ) -> None:
         reasons: Counter[str] = Counter()
         call = rot.call_session(slot)
+        have = len(placed)
         for i in range(self.n):
+            if i in placed:
+                continue
             if not rot.eligible[i]:
                 reasons["ineligible PGY (R9)"] += 1
             else:
