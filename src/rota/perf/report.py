@@ -1,0 +1,131 @@
+"""What a run of the suite says: the table, the scaling slopes, the N+1 flags, the plot."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.table import Table
+
+from rota.perf.plots import ScalingPoint, plot_scaling
+from rota.perf.results import BenchmarkResult, RunResults
+from rota.perf.stats import SlopeFit, fit_loglog_slope
+from rota.perf.workloads import PHASES
+
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Scaling:
+    """How one phase grows with resident-sessions across the tiers that ran."""
+
+    phase: str
+    time: SlopeFit | None
+    memory: SlopeFit | None
+    statements: dict[str, int]  # SQL statements per tier
+
+    @property
+    def statements_vary(self) -> bool:
+        """True when the statement count depends on the tier: the N+1 signature."""
+        return len(set(self.statements.values())) > 1
+
+
+def results_table(run: RunResults) -> Table:
+    """Per benchmark: median, IQR, rounds, SQL statements and rows, memory, violations."""
+    table = Table(title="rota benchmarks (times are medians of the rounds)")
+    for column in (
+        "benchmark",
+        "size",
+        "median",
+        "IQR",
+        "rounds",
+        "SQL stmts",
+        "rows written",
+        "peak memory",
+        "allocations",
+        "violations",
+    ):
+        table.add_column(column, justify="left" if column == "benchmark" else "right")
+    for b in run.benchmarks:
+        s = b.summary
+        table.add_row(
+            b.name,
+            f"{b.size:,}",
+            _seconds(s.median) if s else "-",
+            _seconds(s.iqr) if s else "-",
+            str(s.rounds) if s else "-",
+            str(b.counters.get("sql_statements", "-")),
+            f"{b.counters.get('sql_rows_written', 0):,}",
+            f"{b.peak_memory_bytes / _MIB:.1f} MiB" if b.peak_memory_bytes is not None else "-",
+            f"{b.allocations:,}" if b.allocations is not None else "-",
+            str(b.counters.get("violations", "-")),
+        )
+    return table
+
+
+def scaling(run: RunResults) -> list[Scaling]:
+    """The log-log slope of time and memory per phase, and its statements per tier."""
+    by_phase: dict[str, list[BenchmarkResult]] = defaultdict(list)
+    for b in run.benchmarks:
+        by_phase[b.phase].append(b)
+    out = []
+    for phase in [p for p in PHASES if p in by_phase]:
+        results = sorted(by_phase[phase], key=lambda b: b.size)
+        timed = [(b.size, b.summary.median) for b in results if b.summary]
+        measured = [(b.size, float(b.peak_memory_bytes)) for b in results if b.peak_memory_bytes]
+        out.append(
+            Scaling(
+                phase=phase,
+                time=_fit(timed),
+                memory=_fit(measured),
+                statements={b.tier: int(b.counters.get("sql_statements", 0)) for b in results},
+            )
+        )
+    return out
+
+
+def scaling_lines(fits: list[Scaling]) -> list[str]:
+    """One line per phase: slopes, and a warning where statements grow with the tier."""
+    lines = []
+    for fit in fits:
+        time = f"time slope {fit.time.slope:.2f} (R² {fit.time.r2:.2f})" if fit.time else "time -"
+        memory = (
+            f"memory slope {fit.memory.slope:.2f} (R² {fit.memory.r2:.2f})"
+            if fit.memory
+            else "memory -"
+        )
+        counts = sorted(set(fit.statements.values()))
+        if fit.statements_vary:
+            sql = f"SQL statements DIFFER by tier {fit.statements}: possible N+1"
+        else:
+            sql = f"SQL statements {counts[0] if counts else 0} on every tier"
+        lines.append(f"{fit.phase:9} {time}, {memory}, {sql}")
+    return lines
+
+
+def draw_scaling_plot(run: RunResults, out: Path) -> Path | None:
+    """Plot end-to-end median time and peak memory against size; None with one tier."""
+    points = [
+        ScalingPoint(b.tier, b.size, b.summary.median, b.peak_memory_bytes)
+        for b in run.benchmarks
+        if b.phase == "generate" and b.summary is not None
+    ]
+    if len({p.size for p in points}) < 2:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return plot_scaling(points, out, title="rota: end-to-end generation on the seeded tiers")
+
+
+def _fit(pairs: list[tuple[int, float]]) -> SlopeFit | None:
+    if len({size for size, _ in pairs}) < 2:
+        return None
+    return fit_loglog_slope([p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def _seconds(value: float) -> str:
+    if value >= 1:
+        return f"{value:.3f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.2f} ms"
+    return f"{value * 1e6:.0f} µs"
