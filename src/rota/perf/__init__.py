@@ -1,0 +1,15 @@
+"""Measurement library of the benchmark suite.
+
+One module per job, imported on demand (nothing is re-exported here, so importing one
+part never pulls in SciPy, matplotlib or memray for another):
+
+- :mod:`rota.perf.timing`: time coroutines on an existing loop (:class:`AsyncRunner`).
+- :mod:`rota.perf.async_bench`: the same through pytest-benchmark's ``benchmark`` fixture.
+- :mod:`rota.perf.sqlcount`: exact SQL statement and row counts (:class:`SqlCounter`).
+- :mod:`rota.perf.memory`: the memray memory pass.
+- :mod:`rota.perf.stats`: summaries, base-versus-head comparison, scaling slopes.
+- :mod:`rota.perf.machine`: machine, package and git context.
+- :mod:`rota.perf.results`: the versioned results store.
+- :mod:`rota.perf.plots`: scaling plots.
+- :mod:`rota.perf.atomic`: atomic file writes.
+"""
