@@ -9,7 +9,6 @@ body that pytest-memray measures.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,8 @@ BUDGETS = {
 
 
 @pytest.fixture
-def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, int]]:
-    """A SQLite file holding the tier's dataset; yields its URL and dataset id."""
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, int]:
+    """A SQLite file holding the tier's dataset: its URL and the dataset id."""
     tier: str = request.param
     url = f"sqlite+aiosqlite:///{tmp_path / 'budget.db'}"
 
@@ -43,7 +42,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         finally:
             await engine.dispose()
 
-    yield url, asyncio.run(seed())
+    return url, asyncio.run(seed())
 
 
 def _generate(url: str, dataset_id: int) -> int:
