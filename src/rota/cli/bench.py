@@ -29,8 +29,6 @@ def run(
 ) -> int:
     """Run the suite and report; returns 0, or 1 when a schedule broke a rule."""
     screen = console(out)
-    if not screen.is_terminal:
-        screen.width = max(screen.width, 150)  # files and CI logs: keep table rows whole
     settings = SuiteSettings(
         tiers=tiers, bench_dir=find_bench_dir(bench_dir), db_url=db, memory=memory
     )

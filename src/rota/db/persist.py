@@ -97,7 +97,7 @@ async def load_assignments(session: AsyncSession, run_id: int) -> list[Assignmen
             AssignmentRow.rotation_id,
         ).where(AssignmentRow.run_id == run_id)
     )
-    return [Assignment(*row) for row in result.tuples()]
+    return [Assignment(*row) for row in result]
 
 
 async def get_run(session: AsyncSession, run_id: int) -> ScheduleRunRow:
