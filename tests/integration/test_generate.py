@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tests.databases import TestDatabase
 
 import rota.db.persist
@@ -15,6 +16,7 @@ from rota.datasets import TIERS, generate_dataset
 from rota.datasets.seed import seed_dataset
 from rota.db import AssignmentRow, ScheduleRunRow, create_engine, load_program, session_factory
 from rota.db.persist import get_run, load_assignments
+from rota.domain import Assignment
 from rota.engine.generate import PHASES, generate, solve_program
 from rota.engine.quality import schedule_hash
 
@@ -96,7 +98,9 @@ async def test_fault_during_persist_leaves_no_partial_run(
     dataset_id = await _seeded(fresh_engine, "small")
     real_insert = rota.db.persist.insert_assignments
 
-    async def half_then_fail(session, run_id, assignments):  # type: ignore[no-untyped-def]
+    async def half_then_fail(
+        session: AsyncSession, run_id: int, assignments: Sequence[Assignment]
+    ) -> None:
         await real_insert(session, run_id, assignments[: len(assignments) // 2])
         raise fault
 
