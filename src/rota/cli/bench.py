@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rota.cli.common import Command, console
@@ -43,7 +44,7 @@ def run(
     ) as bar:
         task = bar.add_task("starting", total=total_steps(tiers, memory))
         run_results = run_suite(
-            settings, lambda done: bar.update(task, advance=1, description=done)
+            settings, lambda done: bar.update(task, advance=1, description=escape(done))
         )
     path = ResultsStore(results_dir).save(run_results)
     screen.print(results_table(run_results))
