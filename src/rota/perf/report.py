@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from rota.perf.plots import ScalingPoint, plot_scaling
@@ -50,7 +51,7 @@ def results_table(run: RunResults) -> Table:
     for b in run.benchmarks:
         s = b.summary
         table.add_row(
-            b.name,
+            escape(b.name),  # "generate[large]" is not rich markup
             f"{b.size:,}",
             _seconds(s.median) if s else "-",
             _seconds(s.iqr) if s else "-",

@@ -115,8 +115,8 @@ def timing_pass(
             args.append(f"--bench-db={settings.db_url}")
         if settings.autosave:
             args.append("--benchmark-autosave")
-        output = io.StringIO()
-        with contextlib.redirect_stdout(output):
+        output = io.StringIO()  # pytest's report, shown only if the pass fails
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             code = pytest.main(args, plugins=[_ProgressPlugin(progress)])
         if code != 0 or not json_path.exists():
             tail = "\n".join(output.getvalue().splitlines()[-25:])
@@ -148,9 +148,12 @@ def memory_pass(
                         f"{phase}-{tier.name}.bin"
                     )
                     capture.unlink(missing_ok=True)
-                    figures[workload.name], _ = measure_memory_async(
-                        runner.loop, workload.work, capture, keep=keep
-                    )
+                    # memray notes on stderr that greenlet (used by SQLAlchemy's asyncio
+                    # layer) support is experimental; it would print over the progress bar.
+                    with contextlib.redirect_stderr(io.StringIO()):
+                        figures[workload.name], _ = measure_memory_async(
+                            runner.loop, workload.work, capture, keep=keep
+                        )
                     if progress:
                         progress(f"memory {workload.name}")
             finally:
