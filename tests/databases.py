@@ -55,6 +55,10 @@ class TestDatabase:
         self.url = url
         self._server = server
 
+    def url_text(self) -> str:
+        """The URL as a ``--db`` argument (password included)."""
+        return self.url.render_as_string(hide_password=False)
+
     def engine(self) -> AsyncEngine:
         """A new engine on this database (the caller disposes of it)."""
         return create_engine(self.url)

@@ -19,10 +19,6 @@ from rota.datasets.tiers import TIERS, get_tier
 from rota.db import ENV_VAR, create_engine
 
 
-def url_of(database: TestDatabase) -> str:
-    return database.url.render_as_string(hide_password=False)
-
-
 def test_tiers_prints_every_tier_with_its_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     """``rota tiers`` lists each tier with residents per PGY level and resident-sessions."""
     assert main(["tiers"]) == 0
@@ -38,7 +34,7 @@ def test_seed_reports_a_new_dataset_then_an_existing_one(
 ) -> None:
     """The first seed says it seeded, with sizes and fingerprint; the second, already present."""
     tiny = generate_dataset("tiny", 0)
-    assert main(["seed", "--tier", "tiny", "--db", url_of(fresh_db)]) == 0
+    assert main(["seed", "--tier", "tiny", "--db", fresh_db.url_text()]) == 0
     first = capsys.readouterr().out
     assert first.startswith("seeded tiny seed 0 as dataset 1 in ")
     assert "residents          6 (PGY1 2, PGY2 2, PGY3 2)" in first
@@ -46,7 +42,7 @@ def test_seed_reports_a_new_dataset_then_an_existing_one(
     assert f"absences           {len(tiny.program.absences)}\n" in first
     assert tiny.fingerprint in first
 
-    assert main(["seed", "--tier", "tiny", "--db", url_of(fresh_db)]) == 0
+    assert main(["seed", "--tier", "tiny", "--db", fresh_db.url_text()]) == 0
     again = capsys.readouterr().out
     assert again.startswith("already present: tiny seed 0 is dataset 1 in ")
     assert "nothing inserted" in again
@@ -57,10 +53,10 @@ def test_datasets_lists_what_is_seeded(
 ) -> None:
     """``rota datasets`` shows one row per seeded dataset with a short fingerprint."""
     for tier, seed in (("tiny", 0), ("small", 4)):
-        assert main(["seed", "--tier", tier, "--seed", str(seed), "--db", url_of(fresh_db)]) == 0
+        assert main(["seed", "--tier", tier, "--seed", str(seed), "--db", fresh_db.url_text()]) == 0
     capsys.readouterr()
 
-    assert main(["datasets", "--db", url_of(fresh_db)]) == 0
+    assert main(["datasets", "--db", fresh_db.url_text()]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     small = generate_dataset("small", 4)
     assert rows[1] == ["2", "small", "4", "12", "6", "6", "28", small.fingerprint[:12]]
@@ -79,7 +75,7 @@ def test_datasets_on_an_empty_database_says_so(
         await engine.dispose()
 
     asyncio.run(touch())
-    assert main(["datasets", "--db", url_of(fresh_db)]) == 0
+    assert main(["datasets", "--db", fresh_db.url_text()]) == 0
     out = capsys.readouterr().out
     assert out.startswith("no datasets yet in ")
     assert out.count("\n") == 1
@@ -133,8 +129,8 @@ def test_command_logic_runs_without_argparse(fresh_db: TestDatabase) -> None:
     from rota.cli import datasets, seed
 
     out = Console(file=io.StringIO(), width=100)
-    assert seed.run(get_tier("tiny"), 2, db=url_of(fresh_db), out=out) == 0
-    assert datasets.run(url_of(fresh_db), out=out) == 0
+    assert seed.run(get_tier("tiny"), 2, db=fresh_db.url_text(), out=out) == 0
+    assert datasets.run(fresh_db.url_text(), out=out) == 0
     assert rota.cli.tiers.run(out=out) == 0
     assert "seeded tiny seed 2" in out.file.getvalue()  # type: ignore[attr-defined]
 

@@ -16,10 +16,6 @@ from rota.db import CoverageRow, RotationRow, ScheduleRunRow, session_factory
 HEADER = ["person_id", "role", "pgy", "date", "session", "rotation", "start", "end", "is_call"]
 
 
-def url_of(database: TestDatabase) -> str:
-    return database.url.render_as_string(hide_password=False)
-
-
 def run_count(database: TestDatabase) -> int:
     async def count() -> int:
         engine = database.engine()
@@ -36,14 +32,14 @@ def test_generate_seeds_the_tier_then_stores_a_clean_run(
     fresh_db: TestDatabase, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``rota generate --tier tiny`` on an empty database seeds it and stores run 1."""
-    assert main(["generate", "--tier", "tiny", "--db", url_of(fresh_db)]) == 0
+    assert main(["generate", "--tier", "tiny", "--db", fresh_db.url_text()]) == 0
     out = capsys.readouterr().out
     assert out.startswith("run 1 stored in ")
     assert "0 violations" in out
     assert "schedule hash  " in out
     for phase in ("load", "solve", "validate", "persist", "total"):
         assert f"\n{phase}" in out or f" {phase} " in out
-    assert main(["runs", "--db", url_of(fresh_db)]) == 0
+    assert main(["runs", "--db", fresh_db.url_text()]) == 0
     listing = capsys.readouterr().out
     assert "tiny/0" in listing
     assert "succeeded" in listing
@@ -53,7 +49,7 @@ def test_export_writes_the_csv_columns_and_it_validates_clean(
     fresh_db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The export has exactly the documented columns, and validating it finds nothing."""
-    db = url_of(fresh_db)
+    db = fresh_db.url_text()
     assert main(["generate", "--tier", "small", "--db", db]) == 0
     out_file = tmp_path / "run1.csv"
     assert main(["export", "--run", "1", "--out", str(out_file), "--db", db]) == 0
@@ -77,7 +73,7 @@ def test_validate_reports_a_tampered_csv_and_exits_1(
     fresh_db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A CSV with one duty row duplicated breaks R10 (and R8): exit code 1, rule named."""
-    db = url_of(fresh_db)
+    db = fresh_db.url_text()
     assert main(["generate", "--tier", "tiny", "--db", db]) == 0
     out_file = tmp_path / "run.csv"
     assert main(["export", "--run", "1", "--out", str(out_file), "--db", db]) == 0
@@ -92,7 +88,7 @@ def test_infeasible_program_exits_3_naming_the_constraint_and_stores_nothing(
     fresh_db: TestDatabase, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A dataset whose night float needs more residents than exist fails as R8, exit 3."""
-    db = url_of(fresh_db)
+    db = fresh_db.url_text()
     assert main(["seed", "--tier", "tiny", "--db", db]) == 0
 
     async def demand_too_many() -> None:
@@ -131,7 +127,7 @@ def test_unknown_ids_give_one_line_and_exit_2(
     argv: list[str], message: str, fresh_db: TestDatabase, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Asking for a run or dataset that does not exist names it, without a traceback."""
-    db = url_of(fresh_db)
+    db = fresh_db.url_text()
     assert main(["seed", "--tier", "tiny", "--db", db]) == 0
     capsys.readouterr()
     assert main([*argv, "--db", db]) == 2
@@ -145,7 +141,7 @@ def test_export_to_an_unwritable_place_exits_2(
     fresh_db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An --out in a missing directory is a one-line error, and nothing is written."""
-    db = url_of(fresh_db)
+    db = fresh_db.url_text()
     assert main(["generate", "--tier", "tiny", "--db", db]) == 0
     capsys.readouterr()
     target = tmp_path / "no" / "such" / "dir" / "out.csv"
