@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from rota.domain import MINUTES_PER_DAY, Assignment
 from rota.engine.blocks import BlockPlan, plan_blocks
-from rota.engine.ledger import Block, Ledger
+from rota.engine.ledger import Ledger
 from rota.engine.problem import Problem, RotationInfo, SessionSlot
 from rota.errors import InfeasibleError
 
@@ -355,4 +355,4 @@ def _message(
     )
 
 
-__all__ = ["Block", "Solution", "SolverSettings", "solve"]
+__all__ = ["Solution", "SolverSettings", "solve"]
