@@ -23,11 +23,12 @@ from rota.db.engine import open_database, session_factory
 from rota.db.url import display_url
 from rota.engine.generate import PHASES, GenerationResult, generate
 from rota.errors import UsageError
+from rota.perf.observe import PhaseRecorder
 
 
 async def generate_for(
     url: URL, *, tier: Tier | None, dataset_id: int | None, seed: int
-) -> tuple[int, GenerationResult]:
+) -> tuple[GenerationResult, PhaseRecorder]:
     """Seed ``tier`` if it is missing (or take ``dataset_id``), then generate."""
     async with open_database(url) as engine:
         if dataset_id is None:
@@ -35,7 +36,9 @@ async def generate_for(
                 raise UsageError("give --tier NAME or --dataset ID")
             seeded = await seed_dataset(engine, generate_dataset(tier, seed))
             dataset_id = seeded.dataset.id
-        return dataset_id, await generate(session_factory(engine), dataset_id, seed)
+        with PhaseRecorder(engine) as recorder:
+            result = await generate(session_factory(engine), dataset_id, seed, observer=recorder)
+        return result, recorder
 
 
 def run(
@@ -47,12 +50,12 @@ def run(
     out: Console | None = None,
 ) -> int:
     """Generate a schedule and print its run record."""
-    dataset_id, result = run_async(generate_for(db, tier=tier, dataset_id=dataset_id, seed=seed))
-    report(console(out), db, result)
+    result, recorder = run_async(generate_for(db, tier=tier, dataset_id=dataset_id, seed=seed))
+    report(console(out), db, result, recorder)
     return 0
 
 
-def report(out: Console, url: URL, result: GenerationResult) -> None:
+def report(out: Console, url: URL, result: GenerationResult, recorder: PhaseRecorder) -> None:
     """Print the run id, hash, phase figures and quality of a generation."""
     q = result.quality
     out.print(
@@ -64,9 +67,9 @@ def report(out: Console, url: URL, result: GenerationResult) -> None:
     table = Table("phase", "seconds", "SQL statements", box=None, pad_edge=False)
     for phase in PHASES:
         table.add_row(
-            phase, f"{result.seconds[phase]:.4f}", str(result.sql_statements.get(phase, 0))
+            phase, f"{recorder.seconds[phase]:.4f}", str(recorder.sql_statements.get(phase, 0))
         )
-    table.add_row("total", f"{sum(result.seconds.values()):.4f}", "")
+    table.add_row("total", f"{sum(recorder.seconds.values()):.4f}", "")
     out.print(table)
     out.print(
         f"  coverage {q.coverage_ratio:.3f} of minimum (+{q.extra_coverage} above), "

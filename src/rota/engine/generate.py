@@ -1,29 +1,30 @@
 """One schedule generation, phase by phase: load, solve, validate, persist.
 
 Each phase is a function of its own so the benchmarks can time them apart; ``generate``
-runs them in order, times them, counts their SQL statements, and stores the run record.
-Nothing is stored unless the schedule validates clean.
+only runs them in order. It measures nothing itself: a caller that wants figures passes a
+:class:`PhaseObserver` (``rota.perf.observe.PhaseRecorder`` times each phase and counts its
+SQL), so the engine never imports the layer that measures it. Nothing is stored unless the
+schedule validates clean, and the run row is written by the persist phase, in its one
+transaction, together with the assignments.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rota.acgme import Violation, validate
 from rota.db.load import load_program
-from rota.db.models import ScheduleRunRow
 from rota.db.persist import RunRecord, persist_run
 from rota.domain import Assignment, Program
 from rota.engine.problem import compile_problem
 from rota.engine.quality import Quality, measure_quality, schedule_hash
 from rota.engine.solver import Solution, SolverSettings, solve
 from rota.errors import RotaError
-from rota.perf.sqlcount import SqlCounter
 from rota.policy import DEFAULT_POLICY, Policy
 
 PHASES = ("load", "solve", "validate", "persist")
@@ -35,9 +36,38 @@ class InvalidScheduleError(RotaError):
     exit_code = 4
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class PhaseFigures:
+    """Per-phase figures an observer wants stored with the run (phases done so far)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    sql_statements: dict[str, int] = field(default_factory=dict)
+
+
+class PhaseObserver(Protocol):
+    """Watches a generation: told around each phase, asked for figures before persist."""
+
+    def phase(self, name: str) -> contextlib.AbstractContextManager[object]:
+        """A context around the phase ``name``."""
+
+    def figures(self) -> PhaseFigures:
+        """Figures of the phases observed so far, to store in the run row."""
+
+
+class _Unobserved:
+    """The default observer: watches nothing, stores no figures."""
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        yield
+
+    def figures(self) -> PhaseFigures:
+        return PhaseFigures()
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationResult:
-    """What one generation produced and measured."""
+    """What one generation produced."""
 
     run_id: int
     dataset_id: int
@@ -46,8 +76,6 @@ class GenerationResult:
     assignments: int
     violations: int
     quality: Quality
-    seconds: dict[str, float] = field(default_factory=dict)
-    sql_statements: dict[str, int] = field(default_factory=dict)
 
 
 async def load(sessions: async_sessionmaker[AsyncSession], dataset_id: int) -> Program:
@@ -79,7 +107,7 @@ async def persist(
     record: RunRecord,
     assignments: Sequence[Assignment],
 ) -> int:
-    """Persist phase: the run and all its assignments in one transaction."""
+    """Persist phase: the run row and all its assignments in one transaction."""
     return await persist_run(sessions, record, assignments)
 
 
@@ -90,52 +118,52 @@ async def generate(
     *,
     policy: Policy = DEFAULT_POLICY,
     settings: SolverSettings | None = None,
+    observer: PhaseObserver | None = None,
 ) -> GenerationResult:
     """Generate, validate and store a schedule for a seeded dataset.
+
+    Args:
+        sessions: Session factory of the database holding the dataset.
+        dataset_id: The stored dataset to schedule.
+        seed: Solver seed.
+        policy: The rules' numbers.
+        settings: Solver settings (defaults when ``None``).
+        observer: Told around every phase; its figures (of load, solve and validate) are
+            stored with the run. Persist's own figures exist only once its transaction
+            committed, so they are the observer's to report, not the run row's.
 
     Raises:
         InfeasibleError: the program admits no schedule; nothing is stored.
         InvalidScheduleError: the validator found violations; nothing is stored.
     """
     settings = settings or SolverSettings()
-    seconds: dict[str, float] = {}
-    engine = _engine_of(sessions)
-    with SqlCounter(engine) as counter:
-        with counter.phase("load"):
-            started = time.perf_counter()
-            program = await load(sessions, dataset_id)
-            seconds["load"] = time.perf_counter() - started
-        with counter.phase("solve"):
-            started = time.perf_counter()
-            solution = solve_program(program, seed=seed, policy=policy, settings=settings)
-            seconds["solve"] = time.perf_counter() - started
-        with counter.phase("validate"):
-            started = time.perf_counter()
-            violations = validate_schedule(program, solution.assignments, policy)
-            seconds["validate"] = time.perf_counter() - started
-        if violations:
-            first = violations[0]
-            raise InvalidScheduleError(
-                f"the solver's schedule breaks {len(violations)} rules, first {first.detail}; "
-                "nothing was stored (this is a bug: please report it with the tier and seed)"
-            )
-        quality = measure_quality(program, solution.assignments)
-        digest = schedule_hash(program, solution.assignments)
-        record = RunRecord(
-            dataset_id=dataset_id,
-            seed=seed,
-            settings={"policy": asdict(policy), "solver": asdict(settings)},
-            timings=dict(seconds),
-            sql_statements={k: v.statements for k, v in counter.phases.items()},
-            metrics={**quality.as_dict(), "violations": 0, "repairs": solution.repairs},
-            schedule_hash=digest,
+    watch: PhaseObserver = observer or _Unobserved()
+    with watch.phase("load"):
+        program = await load(sessions, dataset_id)
+    with watch.phase("solve"):
+        solution = solve_program(program, seed=seed, policy=policy, settings=settings)
+    with watch.phase("validate"):
+        violations = validate_schedule(program, solution.assignments, policy)
+    if violations:
+        first = violations[0]
+        raise InvalidScheduleError(
+            f"the solver's schedule breaks {len(violations)} rules, first {first.detail}; "
+            "nothing was stored (this is a bug: please report it with the tier and seed)"
         )
-        with counter.phase("persist"):
-            started = time.perf_counter()
-            run_id = await persist(sessions, record, solution.assignments)
-            seconds["persist"] = time.perf_counter() - started
-    statements = {k: v.statements for k, v in counter.phases.items()}
-    await _store_persist_figures(sessions, run_id, seconds, statements)
+    quality = measure_quality(program, solution.assignments)
+    digest = schedule_hash(program, solution.assignments)
+    figures = watch.figures()
+    record = RunRecord(
+        dataset_id=dataset_id,
+        seed=seed,
+        settings={"policy": asdict(policy), "solver": asdict(settings)},
+        timings=dict(figures.seconds),
+        sql_statements=dict(figures.sql_statements),
+        metrics={**quality.as_dict(), "violations": 0, "repairs": solution.repairs},
+        schedule_hash=digest,
+    )
+    with watch.phase("persist"):
+        run_id = await persist(sessions, record, solution.assignments)
     return GenerationResult(
         run_id=run_id,
         dataset_id=dataset_id,
@@ -144,30 +172,4 @@ async def generate(
         assignments=len(solution.assignments),
         violations=0,
         quality=quality,
-        seconds=seconds,
-        sql_statements=statements,
     )
-
-
-async def _store_persist_figures(
-    sessions: async_sessionmaker[AsyncSession],
-    run_id: int,
-    seconds: dict[str, float],
-    statements: dict[str, int],
-) -> None:
-    """Add the persist phase's own time and statement count to the stored run.
-
-    They are known only once the persist transaction committed, so they follow in a
-    small update of their own (not counted in the persist figures).
-    """
-    async with sessions() as session, session.begin():
-        run = await session.get_one(ScheduleRunRow, run_id)
-        run.timings = dict(seconds)
-        run.sql_statements = dict(statements)
-
-
-def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    bind: Any = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("generate() needs a session factory bound to an AsyncEngine")
-    return bind

@@ -161,7 +161,11 @@ class Workbench:
 
     # -- phases and resets ----------------------------------------------------------------
     async def _seed(self) -> int:
-        result = await seed_dataset(self.engine, generate_dataset(self.tier, self.seed))
+        # progress=False: a progress bar (a refresh thread, redirected output) must never
+        # run inside a timed round.
+        result = await seed_dataset(
+            self.engine, generate_dataset(self.tier, self.seed), progress=False
+        )
         self.dataset_id = result.dataset.id
         return self.dataset_id
 
