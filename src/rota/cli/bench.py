@@ -1,21 +1,22 @@
-"""``rota bench``: run the benchmark suite, store the results, print them and plot scaling."""
+"""``rota bench``: run the benchmark suite in worker processes, store, print and plot it."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from rota.cli.common import Command, console
+from rota.cli.common import Command, console, run_async
 from rota.datasets.tiers import DEFAULT_TIERS, Tier, parse_tiers
-from rota.perf.report import draw_scaling_plot, results_table, scaling, scaling_lines
-from rota.perf.results import DEFAULT_RESULTS_DIR, ResultsStore
-from rota.perf.suite import SuiteSettings, find_bench_dir, kept_capture, run_suite, total_steps
 
-DEFAULT_PLOT = Path("results/plots/scaling.png")
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: Where a run's outputs go unless told otherwise: generated, ignored by git. Figures of
+#: record are committed under results/runs and results/plots on purpose (README).
+DEFAULT_RESULTS_DIR = Path("results/local/runs")
+DEFAULT_PLOT = Path("results/local/plots/scaling.png")
+DEFAULT_CAPTURE_DIR = Path("results/local/memray")
 
 
 def run(
@@ -23,16 +24,36 @@ def run(
     tiers: tuple[Tier, ...],
     db: str | None = None,
     memory: bool = True,
+    processes: int = 3,
     results_dir: Path = DEFAULT_RESULTS_DIR,
     plot: Path = DEFAULT_PLOT,
-    bench_dir: Path | None = None,
+    capture_dir: Path = DEFAULT_CAPTURE_DIR,
     out: Console | None = None,
 ) -> int:
     """Run the suite and report; returns 0, or 1 when a schedule broke a rule."""
-    screen = console(out)
-    settings = SuiteSettings(
-        tiers=tiers, bench_dir=find_bench_dir(bench_dir), db_url=db, memory=memory
+    # Imported here, not at the top: `rota tiers` and `rota --help` must not pay for them.
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
     )
+
+    from rota.perf.report import draw_scaling_plot, results_table, scaling, scaling_lines
+    from rota.perf.results import ResultsStore
+    from rota.perf.suite import SuiteSettings, kept_capture, run_suite, total_steps
+
+    screen = console(out)
+    if db is not None:
+        run_async(_check_reachable(db))  # one line for a bad URL or a dead server, up front
+    settings = SuiteSettings(
+        tiers=tiers, db_url=db, memory=memory, processes=processes, capture_dir=capture_dir
+    )
+    # The bar lives in this (parent) process only; the workers that time run no thread
+    # of it, so its refreshes never compete with a timed round.
     with Progress(
         TextColumn("[bold]rota bench[/]"),
         BarColumn(),
@@ -42,7 +63,7 @@ def run(
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("starting", total=total_steps(tiers, memory))
+        task = bar.add_task("starting workers", total=total_steps(settings))
         run_results = run_suite(
             settings, lambda done: bar.update(task, advance=1, description=escape(done))
         )
@@ -50,28 +71,54 @@ def run(
     screen.print(results_table(run_results))
     for line in scaling_lines(scaling(run_results)):
         screen.print(line)
-    plotted = draw_scaling_plot(run_results, plot)
     screen.print(f"results: {path}")
+    plotted = draw_scaling_plot(run_results, plot)
     if plotted:
         screen.print(f"scaling plot: {plotted}")
-    if memory:
-        screen.print(f"memray capture: {kept_capture(settings)} (memray flamegraph FILE)")
+    else:
+        screen.print("scaling plot: not drawn (a scaling plot needs at least two tiers)")
+    capture = kept_capture(settings)
+    if capture is not None:
+        flame = capture.with_suffix(".html")
+        screen.print(f"memray capture: {capture} (memray flamegraph {capture} -o {flame})")
     broken = [b.name for b in run_results.benchmarks if b.counters.get("violations", 0) != 0]
     return 1 if broken else 0
 
 
-class Bench(Command):
-    """Run the benchmark suite: timing pass, memory pass, results file, table and plot.
+async def _check_reachable(db: str) -> None:
+    from rota.db.engine import open_database
+    from rota.db.url import normalize_url
 
-    Times every phase (seed, load, solve, validate, persist, generate) on each tier
-    with pytest-benchmark, then measures peak memory and allocations with memray in a
-    separate pass, writes results/runs/<time>-<commit>.json and results/plots/scaling.png.
+    async with open_database(normalize_url(db)):
+        pass
+
+
+def positive_int(text: str) -> int:
+    """Parse a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+class Bench(Command):
+    """Run the benchmark suite: timing in worker processes, memory, results, table, plot.
+
+    Every tier is timed in --processes fresh worker processes (the unit of replication),
+    each phase (seed, load, solve, validate, persist, generate) for a share of the
+    rounds; exact counters (SQL statements, rows written, quality) come from an untimed
+    run; peak memory and allocations from memray in a separate pass. Outputs go to
+    results/local/ (ignored by git) unless --results-dir, --plot, --capture-dir say
+    otherwise.
     """
 
     name = "bench"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """``--tiers``, ``--db``, ``--no-memory``, ``--results-dir``, ``--plot``."""
+        """Tiers, database, passes, processes and every output location."""
         parser.add_argument(
             "--tiers",
             type=parse_tiers,
@@ -80,22 +127,54 @@ class Bench(Command):
             help="comma list of tiers or 'all' (default: tiny..large)",
         )
         parser.add_argument(
-            "--db", metavar="URL", help="benchmark on this database (default: SQLite files)"
+            "--db",
+            metavar="URL",
+            help="benchmark on this database (default: a SQLite file per worker process)",
         )
         parser.add_argument("--no-memory", action="store_true", help="skip the memory pass")
-        parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS_DIR)
-        parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
-        parser.add_argument("--bench-dir", type=Path, help="where bench/ is (default: ./bench)")
+        parser.add_argument(
+            "--processes",
+            type=positive_int,
+            default=3,
+            metavar="N",
+            help="worker processes per tier for the timing pass (default: 3)",
+        )
+        parser.add_argument(
+            "--results-dir",
+            type=Path,
+            default=DEFAULT_RESULTS_DIR,
+            metavar="DIR",
+            help=f"where the results file goes (default: {DEFAULT_RESULTS_DIR})",
+        )
+        parser.add_argument(
+            "--plot",
+            type=Path,
+            default=DEFAULT_PLOT,
+            metavar="PNG",
+            help=f"the scaling plot (default: {DEFAULT_PLOT})",
+        )
+        parser.add_argument(
+            "--capture-dir",
+            type=Path,
+            default=DEFAULT_CAPTURE_DIR,
+            metavar="DIR",
+            help=f"where the largest tier's memray capture goes (default: {DEFAULT_CAPTURE_DIR})",
+        )
 
     def run_from_args(self, args: argparse.Namespace) -> int:
         """Run the suite with the parsed options."""
+        if args.db == "":
+            from rota.errors import UsageError
+
+            raise UsageError("--db is empty: give a database URL or leave the option out")
         return run(
             tiers=args.tiers,
             db=args.db,
             memory=not args.no_memory,
+            processes=args.processes,
             results_dir=args.results_dir,
             plot=args.plot,
-            bench_dir=args.bench_dir,
+            capture_dir=args.capture_dir,
         )
 
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
-import socket
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,33 +39,36 @@ _GIT_TIMEOUT_S = 10.0
 
 
 def machine_info() -> dict[str, Any]:
-    """Describe this machine and interpreter.
+    """Describe this machine and interpreter, as pytest-benchmark does, plus what rota needs.
+
+    The facts come from pytest-benchmark's ``pytest_benchmark_generate_machine_info``
+    (``node``, ``processor``, ``machine``, ``python_*``, ``release``, ``system`` and
+    ``cpu``, py-cpuinfo's dict), so a results file and a pytest-benchmark JSON describe a
+    machine the same way.
 
     Returns:
-        A JSON-ready dict: ``machine_id`` (12 hex digits, a hash of hostname, CPU model,
-        logical cores and total memory, so it changes when any of them does),
-        ``hostname``, ``cpu_model``, ``logical_cores``, ``usable_cores`` (this process's
-        CPU affinity), ``memory_bytes``, ``os``, ``kernel``, ``arch``, ``python_version``,
-        ``python_implementation`` and ``packages`` (distribution name to version, or
-        ``None`` when not installed).
+        Those facts and: ``machine_id`` (12 hex digits, a hash of node, CPU brand, logical
+        cores and total memory, so it changes when any of them does), ``usable_cores``
+        (this process's CPU affinity), ``memory_bytes`` and ``packages`` (distribution name
+        to version, or ``None`` when not installed).
     """
-    hostname = socket.gethostname()
-    cpu_model = _cpu_model()
-    logical_cores = os.cpu_count()
+    # Imported here: it imports pytest, which only a measuring command should pay for.
+    from pytest_benchmark.plugin import (
+        pytest_benchmark_generate_machine_info,
+    )
+
+    facts: dict[str, Any] = pytest_benchmark_generate_machine_info()  # type: ignore[no-untyped-call]
+    cpu = facts.get("cpu") or {}
     memory_bytes = _memory_bytes()
-    identity = "\n".join(str(part) for part in (hostname, cpu_model, logical_cores, memory_bytes))
+    identity = "\n".join(
+        str(part)
+        for part in (facts.get("node"), cpu.get("brand_raw"), cpu.get("count"), memory_bytes)
+    )
     return {
         "machine_id": hashlib.sha256(identity.encode()).hexdigest()[:12],
-        "hostname": hostname,
-        "cpu_model": cpu_model,
-        "logical_cores": logical_cores,
-        "usable_cores": _usable_cores(),
+        **facts,
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_bytes": memory_bytes,
-        "os": platform.system(),
-        "kernel": platform.release(),
-        "arch": platform.machine(),
-        "python_version": platform.python_version(),
-        "python_implementation": platform.python_implementation(),
         "packages": package_versions(),
     }
 
@@ -87,6 +87,10 @@ def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str | N
 def git_info(path: Path | str = ".") -> dict[str, str | bool | None]:
     """Describe the git checkout containing ``path``.
 
+    Not pytest-benchmark's ``get_commit_info``: that one reads the working directory only
+    (the gate describes a base worktree elsewhere) and calls any change dirty, while here
+    generated outputs under ``results/`` do not make a checkout dirty.
+
     Uses only read-only git commands (``status`` with ``--no-optional-locks``, so not
     even the index is refreshed on disk).
 
@@ -102,7 +106,16 @@ def git_info(path: Path | str = ".") -> dict[str, str | bool | None]:
     if commit is None:
         return {"commit": None, "branch": None, "dirty": None}
     branch = _git(path, "symbolic-ref", "--quiet", "--short", "HEAD")
-    status = _git(path, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    status = _git(
+        path,
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":(exclude,top)results",
+    )
     return {
         "commit": commit,
         "branch": branch,
@@ -126,36 +139,8 @@ def _git(path: Path | str, *args: str) -> str | None:
     return completed.stdout.strip()
 
 
-def _cpu_model() -> str | None:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        # x86 says "model name"; some ARM kernels only say "Hardware" or "Processor".
-        if key.strip() in ("model name", "Hardware", "Processor") and value.strip():
-            return value.strip()
-    return platform.processor() or platform.machine() or None
-
-
 def _memory_bytes() -> int | None:
-    try:
-        text = Path("/proc/meminfo").read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        if line.startswith("MemTotal:"):
-            fields = line.split()
-            if len(fields) >= 2 and fields[1].isdigit():
-                return int(fields[1]) * 1024  # /proc/meminfo reports kibibytes
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         return None
-
-
-def _usable_cores() -> int | None:
-    if sys.platform.startswith("linux"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count()

@@ -10,6 +10,10 @@ They are written atomically and never overwritten. The schema is described in
   ``git`` (``commit``, ``branch``, ``dirty``), ``settings`` and ``benchmarks``, each with
   ``name``, ``phase``, ``tier``, ``size``, ``samples`` (seconds), ``summary``,
   ``counters``, ``peak_memory_bytes`` and ``allocations``.
+- version 2: the process is the unit of measurement. ``samples`` becomes ``processes``
+  (a list per worker process of its samples); ``instructions`` (callgrind count, or
+  null) is added; ``counters`` hold only the counters a phase has. A version-1 file reads
+  as one process holding all its samples, with no instruction count.
 
 A reader refuses a version it does not know, naming the file and what to do.
 """
@@ -44,10 +48,11 @@ __all__ = [
 # Results format history:
 #
 # - version 1: first format (rota 0.1). See results/FORMAT.md.
+# - version 2: samples grouped by worker process (``processes``); ``instructions``.
 #
 # Bump the version for any change a version-1 reader would misread or reject, add a line
 # above and to results/FORMAT.md, and keep a decoder for every older version.
-RESULTS_FORMAT_VERSION = 1
+RESULTS_FORMAT_VERSION = 2
 
 DEFAULT_RESULTS_DIR = Path("results/runs")
 
@@ -68,25 +73,40 @@ class BenchmarkResult:
             (end to end).
         tier: Dataset tier name.
         size: Resident-sessions of the tier's dataset.
-        samples: Timing samples, seconds; empty when the run took no timings.
-        summary: Summary of ``samples``; ``None`` exactly when ``samples`` is empty.
+        processes: Timing samples in seconds, one list per worker process that timed
+            the benchmark (the unit of replication); empty when nothing was timed.
+        summary: Summary of all samples pooled; ``None`` exactly when there are none.
         counters: Exact figures: SQL statements and rows, dataset fingerprint, schedule
             hash, violations, quality figures.
         peak_memory_bytes: Peak memory from the memory pass, if one ran.
         allocations: Allocation count from the memory pass, if one ran and counted them.
+        instructions: Instructions counted under callgrind, if the instruction pass ran.
     """
 
     name: str
     phase: str
     tier: str
     size: int
-    samples: list[float]
+    processes: list[list[float]]
     summary: TimingSummary | None
     counters: dict[str, Counter] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
     allocations: int | None = None
+    instructions: int | None = None
+
+    @property
+    def samples(self) -> list[float]:
+        """Every sample, process after process."""
+        return [s for process in self.processes for s in process]
+
+    @property
+    def process_medians(self) -> list[float]:
+        """The median of each process's samples: what the gate compares."""
+        return [summarize(p).median for p in self.processes if p]
 
     def __post_init__(self) -> None:
+        if any(not process for process in self.processes):
+            raise ValueError(f"{self.name}: a process with no samples")
         if (self.summary is None) != (not self.samples):
             raise ValueError(f"{self.name}: summary must be given exactly when samples are")
         if self.summary is not None and self.summary.rounds != len(self.samples):
@@ -103,22 +123,31 @@ class BenchmarkResult:
         phase: str,
         tier: str,
         size: int,
-        samples: list[float],
+        samples: list[float] | None = None,
+        processes: list[list[float]] | None = None,
         counters: dict[str, Counter] | None = None,
         peak_memory_bytes: int | None = None,
         allocations: int | None = None,
+        instructions: int | None = None,
     ) -> Self:
-        """Build a result, computing the summary from ``samples``."""
+        """Build a result from one process's ``samples`` or several ``processes``."""
+        if samples is not None and processes is not None:
+            raise ValueError("give samples (one process) or processes, not both")
+        grouped = [list(p) for p in processes] if processes is not None else []
+        if samples:
+            grouped = [list(samples)]
+        pooled = [s for p in grouped for s in p]
         return cls(
             name=name,
             phase=phase,
             tier=tier,
             size=size,
-            samples=list(samples),
-            summary=summarize(samples) if samples else None,
+            processes=grouped,
+            summary=summarize(pooled) if pooled else None,
             counters=dict(counters or {}),
             peak_memory_bytes=peak_memory_bytes,
             allocations=allocations,
+            instructions=instructions,
         )
 
 
@@ -271,6 +300,16 @@ class _SchemaError(Exception):
 
 
 def _decode_v1(doc: Mapping[str, Any]) -> RunResults:
+    return _decode_run(doc, _decode_benchmark_v1)
+
+
+def _decode_v2(doc: Mapping[str, Any]) -> RunResults:
+    return _decode_run(doc, _decode_benchmark_v2)
+
+
+def _decode_run(
+    doc: Mapping[str, Any], decode_benchmark: Callable[[object, str], BenchmarkResult]
+) -> RunResults:
     created_text = _get(doc, "created_at", str, "")
     try:
         created_at = datetime.fromisoformat(created_text)
@@ -289,16 +328,38 @@ def _decode_v1(doc: Mapping[str, Any]) -> RunResults:
         machine=_get(doc, "machine", dict, ""),
         git=git,
         settings=_get(doc, "settings", dict, ""),
-        benchmarks=[_decode_benchmark_v1(b, f"benchmarks[{i}]") for i, b in enumerate(benchmarks)],
+        benchmarks=[decode_benchmark(b, f"benchmarks[{i}]") for i, b in enumerate(benchmarks)],
     )
 
 
 def _decode_benchmark_v1(item: object, where: str) -> BenchmarkResult:
     if not isinstance(item, dict):
         raise _SchemaError(f"{where}: expected an object")
-    samples = _get(item, "samples", list, where)
-    if not all(_is_number(s) for s in samples):
-        raise _SchemaError(f"{where}.samples: expected a list of numbers")
+    samples = _numbers(_get(item, "samples", list, where), f"{where}.samples")
+    return _decode_benchmark(item, where, [samples] if samples else [], None)
+
+
+def _decode_benchmark_v2(item: object, where: str) -> BenchmarkResult:
+    if not isinstance(item, dict):
+        raise _SchemaError(f"{where}: expected an object")
+    processes = [
+        _numbers(p, f"{where}.processes[{i}]")
+        for i, p in enumerate(_get(item, "processes", list, where))
+    ]
+    return _decode_benchmark(
+        item, where, processes, _get_optional(item, "instructions", int, where)
+    )
+
+
+def _numbers(value: object, where: str) -> list[float]:
+    if not isinstance(value, list) or not all(_is_number(s) for s in value):
+        raise _SchemaError(f"{where}: expected a list of numbers")
+    return [float(s) for s in value]
+
+
+def _decode_benchmark(
+    item: dict[str, Any], where: str, processes: list[list[float]], instructions: int | None
+) -> BenchmarkResult:
     raw_summary = _get_optional(item, "summary", dict, where)
     summary = None if raw_summary is None else _decode_summary(raw_summary, f"{where}.summary")
     counters = _get(item, "counters", dict, where)
@@ -311,11 +372,12 @@ def _decode_benchmark_v1(item: object, where: str) -> BenchmarkResult:
             phase=_get(item, "phase", str, where),
             tier=_get(item, "tier", str, where),
             size=_get(item, "size", int, where),
-            samples=[float(s) for s in samples],
+            processes=processes,
             summary=summary,
             counters=counters,
             peak_memory_bytes=_get_optional(item, "peak_memory_bytes", int, where),
             allocations=_get_optional(item, "allocations", int, where),
+            instructions=instructions,
         )
     except ValueError as exc:
         raise _SchemaError(f"{where}: {exc}") from None
@@ -340,15 +402,16 @@ def _encode_benchmark(result: BenchmarkResult) -> dict[str, Any]:
         "phase": result.phase,
         "tier": result.tier,
         "size": result.size,
-        "samples": result.samples,
+        "processes": result.processes,
         "summary": None if result.summary is None else result.summary.as_dict(),
         "counters": result.counters,
         "peak_memory_bytes": result.peak_memory_bytes,
         "allocations": result.allocations,
+        "instructions": result.instructions,
     }
 
 
-_DECODERS: dict[int, Callable[[Mapping[str, Any]], RunResults]] = {1: _decode_v1}
+_DECODERS: dict[int, Callable[[Mapping[str, Any]], RunResults]] = {1: _decode_v1, 2: _decode_v2}
 
 _TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 

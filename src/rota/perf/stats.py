@@ -31,8 +31,8 @@ Verdict = Literal["regression", "improvement", "no change", "insufficient data"]
 class TimingSummary:
     """Descriptive statistics of one benchmark's timing samples, in seconds.
 
-    Quartiles use ``statistics.quantiles(method="inclusive")``; ``stddev`` is the sample
-    standard deviation (0.0 for a single sample, which has no spread to estimate).
+    The fields and their definitions are pytest-benchmark's ``Stats`` (see
+    :func:`summarize`).
     """
 
     min: float
@@ -51,7 +51,11 @@ class TimingSummary:
 
 
 def summarize(samples: Sequence[float]) -> TimingSummary:
-    """Summarize timing samples.
+    """Summarize timing samples with pytest-benchmark's own statistics.
+
+    One definition of each statistic for every front-end: ``rota bench``, the gate and
+    pytest-benchmark's table all report pytest-benchmark's ``Stats`` (its quartiles, its
+    IQR, its sample standard deviation, 0 for a single sample).
 
     Args:
         samples: Durations in seconds, one per round.
@@ -62,24 +66,24 @@ def summarize(samples: Sequence[float]) -> TimingSummary:
     Raises:
         ValueError: If ``samples`` is empty or holds a non-finite value.
     """
+    from pytest_benchmark.stats import Stats  # here: kept off the import path of rota.perf
+
     data = _finite(samples, "samples")
     if not data:
         raise ValueError("cannot summarize an empty list of samples")
-    if len(data) == 1:
-        # A single sample is its own median and quartiles; it has no spread.
-        (only,) = data
-        return TimingSummary(only, only, only, only, 0.0, 0.0, only, only, 1)
-    q1, median, q3 = statistics.quantiles(data, n=4, method="inclusive")
+    stats = Stats()  # type: ignore[no-untyped-call]  # pytest-benchmark ships no types
+    for value in data:
+        stats.update(value)  # type: ignore[no-untyped-call]
     return TimingSummary(
-        min=min(data),
-        max=max(data),
-        median=median,
-        mean=statistics.fmean(data),
-        stddev=statistics.stdev(data),
-        iqr=q3 - q1,
-        q1=q1,
-        q3=q3,
-        rounds=len(data),
+        min=stats.min,
+        max=stats.max,
+        median=stats.median,
+        mean=stats.mean,
+        stddev=stats.stddev,
+        iqr=stats.iqr,
+        q1=stats.q1,
+        q3=stats.q3,
+        rounds=stats.rounds,
     )
 
 

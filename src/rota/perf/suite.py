@@ -1,36 +1,52 @@
-"""One run of the benchmark suite: the timing pass, then the memory pass, then a results file.
+"""One run of the benchmark suite in worker processes: timing, counters, memory, results.
 
-The timing pass is ``pytest bench --benchmark-only`` run in this process, so the suite has
-one set of benchmark definitions and pytest-benchmark's own storage stays usable
-(``--benchmark-autosave``, ``--benchmark-compare``). The memory pass runs every
-(phase, tier) once more under a memray tracker, after the timing pass and never inside
-it; its capture of the largest tier's end-to-end generation is kept for flame graphs.
+The parent (this module, under ``rota bench``) starts workers (``rota.perf.runner``) and
+shows progress; the workers measure. The timing pass gives every tier ``processes``
+fresh workers, each timing every phase for its share of the rounds in an order shuffled
+per process (so an order effect spreads over the phases instead of always hitting the
+same one); the samples stay grouped by process, the unit of replication. The exact
+counters come from an untimed run in the first worker of each tier. The memory pass runs
+every (phase, tier) once more under memray in a worker of its own, never beside timing;
+its capture of the largest tier's end-to-end generation is kept for flame graphs.
+
+The same workloads back ``pytest bench --benchmark-only`` (one process, pytest-benchmark's
+storage), which stays the way to use pytest-benchmark's own tooling.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import json
+import random
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy.engine import URL
-
 from rota.datasets.tiers import Tier
 from rota.db.url import normalize_url
-from rota.errors import UsageError
 from rota.perf.machine import git_info, machine_info
-from rota.perf.memory import MemoryFigures, measure_memory_async
 from rota.perf.results import BenchmarkResult, RunResults
-from rota.perf.timing import AsyncRunner
-from rota.perf.workloads import PHASES, Workbench
+from rota.perf.runner import Databases, SourceTree, WorkerFailed, WorkerProcess
+from rota.perf.workloads import PHASES
 
-Progress = Callable[[str], None]  # told the benchmark id each time one finishes
+Progress = Callable[[str], None]  # told what just finished, once per step
+
+#: Measured rounds per benchmark and tier, split across the processes of the tier.
+ROUNDS: Mapping[str, int] = {
+    "tiny": 30,
+    "small": 20,
+    "medium": 15,
+    "large": 10,
+    "xlarge": 5,
+    "stress": 3,
+}
+WARMUP_ROUNDS = 1
+DEFAULT_PROCESSES = 3
+
+#: Threads a worker may run while it times a round: the event loop's (and its default
+#: executor's) and the SQLite driver's.
+ALLOWED_THREADS = frozenset({"main", "sqlite-driver", "loop-executor"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,154 +54,156 @@ class SuiteSettings:
     """How to run the suite."""
 
     tiers: tuple[Tier, ...]
-    bench_dir: Path
-    db_url: str | None = None  # None: a fresh SQLite file per tier
+    phases: tuple[str, ...] = PHASES
+    db_url: str | None = None  # None: a SQLite file per worker, copied from a template
+    processes: int = DEFAULT_PROCESSES
+    rounds: Mapping[str, int] = field(default_factory=lambda: dict(ROUNDS))
+    warmup: int = WARMUP_ROUNDS
     memory: bool = True
-    capture_dir: Path = Path("results/memray")
-    autosave: bool = True  # also keep pytest-benchmark's own record (.benchmarks/)
+    capture_dir: Path | None = None  # where the largest tier's generate capture is kept
+    tree: SourceTree | None = None  # None: the rota this process imports
+    hash_seed: int = 0
+
+    def rounds_per_process(self, tier: str) -> int:
+        """Each process's share of the tier's rounds (at least one)."""
+        total = self.rounds.get(tier, 3)
+        return max(1, -(-total // self.processes))
 
 
-def find_bench_dir(explicit: Path | None = None) -> Path:
-    """The ``bench/`` directory of the checkout rota runs from."""
-    candidates = (
-        [explicit]
-        if explicit
-        else [Path.cwd() / "bench", Path(__file__).resolve().parents[3] / "bench"]
-    )
-    for candidate in candidates:
-        if candidate is not None and (candidate / "test_phases.py").is_file():
-            return candidate
-    raise UsageError(
-        "benchmarks not found (no bench/test_phases.py): run 'rota bench' from the "
-        "repository root or pass --bench-dir"
-    )
+def total_steps(settings: SuiteSettings) -> int:
+    """How many progress steps a suite run makes."""
+    per_tier = len(settings.phases) * (settings.processes + (1 if settings.memory else 0))
+    return len(settings.tiers) * per_tier
+
+
+def kept_capture(settings: SuiteSettings) -> Path | None:
+    """Where the memory pass keeps the largest tier's end-to-end capture, if anywhere."""
+    if settings.capture_dir is None or not settings.memory or "generate" not in settings.phases:
+        return None
+    largest = max(settings.tiers, key=lambda t: t.resident_sessions)
+    return settings.capture_dir / f"generate-{largest.name}.bin"
 
 
 def run_suite(settings: SuiteSettings, progress: Progress | None = None) -> RunResults:
-    """Run the timing and memory passes and return everything they measured."""
-    timing = timing_pass(settings, progress)
-    memory = memory_pass(settings, progress) if settings.memory else {}
-    benchmarks = [
-        BenchmarkResult.from_samples(
-            name=name,
-            phase=str(info["phase"]),
-            tier=str(info["tier"]),
-            size=int(info["resident_sessions"]),
-            samples=samples,
-            counters={
-                k: v
-                for k, v in info.items()
-                if k not in ("phase", "tier", "rota_timing", "benchmark_id")
-            },
-            peak_memory_bytes=memory[name].peak_bytes if name in memory else None,
-            allocations=memory[name].allocations if name in memory else None,
-        )
-        for name, (samples, info) in timing.items()
-    ]
+    """Run the timing pass, the counters and the memory pass; return what they measured."""
+    tree = settings.tree or SourceTree.installed()
+    tell = progress or (lambda _step: None)
+    if settings.db_url is not None:
+        normalize_url(settings.db_url)  # a bad URL fails here, in one line, before any work
+    with tempfile.TemporaryDirectory(prefix="rota-bench-") as scratch:
+        databases = Databases(Path(scratch), settings.db_url)
+        samples, counters, threads = timing_pass(settings, tree, databases, tell)
+        memory = memory_pass(settings, tree, databases, tell) if settings.memory else {}
+    benchmarks = []
+    for tier in settings.tiers:
+        for phase in settings.phases:
+            name = f"{phase}[{tier.name}]"
+            peak, allocations = memory.get(name, (None, None))
+            benchmarks.append(
+                BenchmarkResult.from_samples(
+                    name=name,
+                    phase=phase,
+                    tier=tier.name,
+                    size=tier.resident_sessions,
+                    processes=samples[name],
+                    counters=counters[name],
+                    peak_memory_bytes=peak,
+                    allocations=allocations,
+                )
+            )
     return RunResults(
         machine=machine_info(),
-        git=git_info(settings.bench_dir),
+        git=git_info(tree.path),
         benchmarks=benchmarks,
         settings={
             "tiers": [t.name for t in settings.tiers],
             "database": _database_kind(settings.db_url),
+            "processes_per_tier": settings.processes,
+            "rounds_per_process": {
+                t.name: settings.rounds_per_process(t.name) for t in settings.tiers
+            },
+            "warmup_rounds": settings.warmup,
             "memory_pass": settings.memory,
-            "timing": "pytest-benchmark pedantic, inner coroutine clock",
+            "timing": "worker processes, inner coroutine clock, reset and gc.collect per round",
+            "threads_seen": sorted(threads),
         },
     )
 
 
 def timing_pass(
-    settings: SuiteSettings, progress: Progress | None = None
-) -> dict[str, tuple[list[float], dict[str, Any]]]:
-    """Run ``pytest bench --benchmark-only``; return samples and extra_info per benchmark."""
-    with tempfile.TemporaryDirectory(prefix="rota-bench-") as scratch:
-        json_path = Path(scratch) / "benchmarks.json"
-        args = [
-            str(settings.bench_dir),
-            "--benchmark-only",
-            f"--tiers={','.join(t.name for t in settings.tiers)}",
-            f"--benchmark-json={json_path}",
-            f"--rootdir={settings.bench_dir.parent}",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ]
-        if settings.db_url:
-            args.append(f"--bench-db={settings.db_url}")
-        if settings.autosave:
-            args.append("--benchmark-autosave")
-        output = io.StringIO()  # pytest's report, shown only if the pass fails
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-            code = pytest.main(args, plugins=[_ProgressPlugin(progress)])
-        if code != 0 or not json_path.exists():
-            tail = "\n".join(output.getvalue().splitlines()[-25:])
-            raise UsageError(f"the timing pass failed (pytest exit code {code}):\n{tail}")
-        document = json.loads(json_path.read_text())
-    return {
-        b["name"]: ([float(x) for x in b["stats"]["data"]], dict(b["extra_info"]))
-        for b in document["benchmarks"]
-    }
+    settings: SuiteSettings, tree: SourceTree, databases: Databases, tell: Progress
+) -> tuple[dict[str, list[list[float]]], dict[str, dict[str, Any]], set[str]]:
+    """Time every (phase, tier) in fresh workers; count each once, untimed.
+
+    Returns:
+        Samples per benchmark grouped by process, counters per benchmark, and every
+        thread class seen around the timed rounds.
+
+    Raises:
+        WorkerFailed: A worker ran a thread other than the loop's and the driver's
+            during a round (a measurement that cannot be trusted), or failed.
+    """
+    samples: dict[str, list[list[float]]] = {}
+    counters: dict[str, dict[str, Any]] = {}
+    threads: set[str] = set()
+    for tier in settings.tiers:
+        rounds = settings.rounds_per_process(tier.name)
+        for index in range(settings.processes):
+            order = list(settings.phases)
+            random.Random(index).shuffle(order)
+            with _opened(tree, databases, tier.name, settings.hash_seed) as worker:
+                for phase in order:
+                    name = f"{phase}[{tier.name}]"
+                    timed = worker.time(name, rounds=rounds, warmup=settings.warmup)
+                    samples.setdefault(name, []).append(timed.samples)
+                    threads.update(timed.threads)
+                    tell(f"timing {name} ({index + 1}/{settings.processes})")
+                if index == 0:
+                    for phase in settings.phases:
+                        name = f"{phase}[{tier.name}]"
+                        counters[name] = worker.count(name)
+    strangers = threads - ALLOWED_THREADS
+    if strangers:
+        raise WorkerFailed(
+            f"a worker ran {', '.join(sorted(strangers))} beside the timed work; "
+            "its timings cannot be trusted"
+        )
+    return samples, counters, threads
 
 
 def memory_pass(
-    settings: SuiteSettings, progress: Progress | None = None
-) -> dict[str, MemoryFigures]:
-    """Run every (phase, tier) once under memray; keep the largest tier's end-to-end capture."""
-    figures: dict[str, MemoryFigures] = {}
-    largest = max(settings.tiers, key=lambda t: t.resident_sessions)
-    settings.capture_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="rota-memory-") as scratch, AsyncRunner() as runner:
-        for tier in settings.tiers:
-            url = _tier_url(settings.db_url, Path(scratch), tier)
-            bench = runner.run(Workbench.open(tier, url))
-            try:
-                for phase in PHASES:
-                    workload = bench.workload(phase)
-                    runner.run(workload.reset())
-                    keep = tier == largest and phase == "generate"
-                    capture = (settings.capture_dir if keep else Path(scratch)) / (
-                        f"{phase}-{tier.name}.bin"
-                    )
-                    capture.unlink(missing_ok=True)
-                    # memray notes on stderr that greenlet (used by SQLAlchemy's asyncio
-                    # layer) support is experimental; it would print over the progress bar.
-                    with contextlib.redirect_stderr(io.StringIO()):
-                        figures[workload.name], _ = measure_memory_async(
-                            runner.loop, workload.work, capture, keep=keep
-                        )
-                    if progress:
-                        progress(f"memory {workload.name}")
-            finally:
-                runner.run(bench.close())
+    settings: SuiteSettings, tree: SourceTree, databases: Databases, tell: Progress
+) -> dict[str, tuple[int, int]]:
+    """Peak memory and allocations of every (phase, tier), in one worker per tier."""
+    figures: dict[str, tuple[int, int]] = {}
+    keep = kept_capture(settings)
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+    for tier in settings.tiers:
+        with _opened(tree, databases, tier.name, settings.hash_seed) as worker:
+            for phase in settings.phases:
+                name = f"{phase}[{tier.name}]"
+                capture = keep if keep is not None and keep.stem == f"{phase}-{tier.name}" else None
+                figures[name] = worker.memory(name, capture=capture)
+                tell(f"memory {name}")
     return figures
 
 
-def kept_capture(settings: SuiteSettings) -> Path:
-    """Where the memory pass keeps the largest tier's end-to-end capture."""
-    largest = max(settings.tiers, key=lambda t: t.resident_sessions)
-    return settings.capture_dir / f"generate-{largest.name}.bin"
-
-
-def _tier_url(db_url: str | None, scratch: Path, tier: Tier) -> URL:
-    return normalize_url(db_url or f"sqlite:///{scratch / tier.name}.db")
+@contextlib.contextmanager
+def _opened(
+    tree: SourceTree, databases: Databases, tier: str, hash_seed: int
+) -> Iterator[WorkerProcess]:
+    """A started worker with ``tier`` open; its own database released afterwards."""
+    url, template = databases.for_worker(tree, tier)
+    try:
+        with WorkerProcess(tree, hash_seed=hash_seed) as worker:
+            worker.open(tier, url, template=template)
+            yield worker
+    finally:
+        databases.release(url)
 
 
 def _database_kind(db_url: str | None) -> str:
-    return "sqlite (fresh file per tier)" if db_url is None else normalize_url(db_url).drivername
-
-
-class _ProgressPlugin:
-    """Tells the caller each time a benchmark test finishes."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.progress = progress
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" and self.progress is not None:
-            self.progress(f"timing {report.nodeid.split('::')[-1]}")
-
-
-def total_steps(tiers: Sequence[Tier], memory: bool) -> int:
-    """How many progress steps a suite run makes."""
-    return len(tiers) * len(PHASES) * (2 if memory else 1)
+    if db_url is None:
+        return "sqlite (a file per worker, copied from a seeded template)"
+    return normalize_url(db_url).drivername

@@ -16,11 +16,12 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 
 def test_machine_info_describes_this_machine() -> None:
-    """machine_info has a stable id, cores, memory and the key package versions."""
+    """machine_info has a stable id, pytest-benchmark's facts, memory and package versions."""
     info = machine_info()
     assert re.fullmatch(r"[0-9a-f]{12}", info["machine_id"])
     assert machine_info()["machine_id"] == info["machine_id"]
-    assert info["logical_cores"] >= 1
+    assert info["cpu"]["count"] >= 1  # py-cpuinfo, through pytest-benchmark
+    assert info["usable_cores"] >= 1
     assert info["memory_bytes"] > 0
     assert info["python_implementation"]
     assert set(info["packages"]) == set(KEY_PACKAGES)
@@ -70,4 +71,24 @@ def test_git_info_reports_commit_branch_and_dirtiness(
     (repo / "untracked.json").write_text("{}")
     assert git_info(repo)["dirty"] is False  # fresh results files do not make it dirty
     (repo / "file.txt").write_text("two\n")
+    assert git_info(repo)["dirty"] is True
+
+
+@needs_git
+def test_generated_outputs_under_results_do_not_make_a_checkout_dirty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rewritten figure under results/ (issue 8, item 7) leaves the dirty flag false."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    repo = tmp_path / "repo"
+    (repo / "results" / "plots").mkdir(parents=True)
+    (repo / "results" / "plots" / "scaling.png").write_bytes(b"old")
+    (repo / "code.py").write_text("x = 1\n")
+    _git(repo, "init", "--quiet")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "--quiet", "-m", "first")
+    (repo / "results" / "plots" / "scaling.png").write_bytes(b"new")
+    assert git_info(repo)["dirty"] is False
+    assert git_info(repo / "results")["dirty"] is False
+    (repo / "code.py").write_text("x = 2\n")
     assert git_info(repo)["dirty"] is True

@@ -17,6 +17,7 @@ from rota.perf.results import (
     BenchmarkResult,
     ResultsStore,
     RunResults,
+    encode,
 )
 
 CREATED = datetime(2025, 3, 1, 10, 15, 0, tzinfo=UTC)
@@ -127,11 +128,14 @@ def test_truncated_file_is_a_one_line_results_error(tmp_path: Path) -> None:
     [
         (lambda d: d.pop("created_at"), "created_at: missing"),
         (lambda d: d.update(created_at="yesterday"), "created_at: not an ISO 8601 time"),
-        (lambda d: d["benchmarks"][0].update(samples=[0.5, "fast"]), r"benchmarks\[0\]\.samples"),
+        (
+            lambda d: d["benchmarks"][0].update(processes=[[0.5, "fast"]]),
+            r"benchmarks\[0\]\.processes\[0\]",
+        ),
         (lambda d: d["benchmarks"][0].update(size="large"), r"benchmarks\[0\]\.size"),
         (lambda d: d["benchmarks"][1].update(allocations=True), r"benchmarks\[1\]\.allocations"),
         (lambda d: d["benchmarks"][0]["summary"].pop("median"), r"summary\.median"),
-        (lambda d: d["benchmarks"][0].update(samples=[0.5]), r"benchmarks\[0\].*rounds"),
+        (lambda d: d["benchmarks"][0].update(processes=[[0.5]]), r"benchmarks\[0\].*rounds"),
         (lambda d: d.update(benchmarks={}), "benchmarks: expected a list"),
     ],
 )
@@ -205,6 +209,34 @@ def test_list_ignores_temporary_and_foreign_files(tmp_path: Path) -> None:
     assert store.list() == [saved]
 
 
+def test_a_version_1_file_reads_as_one_process_without_instructions(tmp_path: Path) -> None:
+    """Version-1 files (flat samples) stay readable after the version-2 change."""
+    document = json.loads(encode(make_run()))
+    document["version"] = 1
+    for item in document["benchmarks"]:
+        flat = [s for process in item.pop("processes") for s in process]
+        item["samples"] = flat
+        item.pop("instructions")
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    loaded = ResultsStore(tmp_path).load(path)
+    assert loaded.version == RESULTS_FORMAT_VERSION
+    assert loaded.benchmarks[0].processes == [[0.51, 0.5, 0.53]]
+    assert loaded.benchmarks[1].processes == []
+    assert all(b.instructions is None for b in loaded.benchmarks)
+
+
+def test_samples_keep_their_process() -> None:
+    """Samples of several processes stay grouped; the summary pools them."""
+    result = BenchmarkResult.from_samples(
+        name="solve[tiny]", phase="solve", tier="tiny", size=252, processes=[[1.0, 3.0], [2.0]]
+    )
+    assert result.samples == [1.0, 3.0, 2.0]
+    assert result.process_medians == [2.0, 2.0]
+    assert result.summary is not None
+    assert result.summary.rounds == 3
+
+
 def test_results_must_be_consistent() -> None:
     """A summary that does not match the samples, or a naive time, is a programming error."""
     result = make_run().benchmarks[0]
@@ -214,7 +246,7 @@ def test_results_must_be_consistent() -> None:
             phase=result.phase,
             tier=result.tier,
             size=result.size,
-            samples=[1.0],
+            processes=[[1.0]],
             summary=result.summary,
         )
     with pytest.raises(ValueError, match="timezone"):
