@@ -303,22 +303,26 @@ class WorkerProcess:
             raise WorkerFailed(f"{self.tree.label}: worker answered {answer!r}")
         return answer
 
-    def _stderr_tail(self, lines: int = 15) -> str:
+    def _stderr_saved(self) -> str:
+        """Keep what the worker wrote on stderr in a log file; say where, or nothing."""
         if self._stderr is None:
             return ""
         self._stderr.flush()
         self._stderr.seek(0)
-        return "\n".join(self._stderr.read().splitlines()[-lines:])
+        text = self._stderr.read()
+        if not text.strip():
+            return ""
+        fd, path = tempfile.mkstemp(prefix="rota-worker-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as log:
+            log.write(text)
+        return f" (the worker's output is in {path})"
 
     def _died(self) -> None:
         process = self._require()
         code = process.wait()
-        tail = self._stderr_tail()
+        saved = self._stderr_saved()
         self.close()
-        raise WorkerFailed(
-            f"{self.tree.label}: worker exited with status {code}"
-            + (f"; its last output:\n{tail}" if tail else "")
-        )
+        raise WorkerFailed(f"{self.tree.label}: worker exited with status {code}{saved}")
 
     def _error(self, answer: Mapping[str, Any]) -> WorkerFailed:
         kind = answer.get("kind")
@@ -326,6 +330,5 @@ class WorkerProcess:
         if kind == "api":
             return WorkerApiError(message)
         if kind == "failure":
-            tail = self._stderr_tail(30)
-            return WorkerFailed(message + (f"\n{tail}" if tail else ""))
+            return WorkerFailed(message + self._stderr_saved())
         return WorkerFailed(message)

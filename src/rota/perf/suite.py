@@ -81,7 +81,8 @@ def kept_capture(settings: SuiteSettings) -> Path | None:
     if settings.capture_dir is None or not settings.memory or "generate" not in settings.phases:
         return None
     largest = max(settings.tiers, key=lambda t: t.resident_sessions)
-    return settings.capture_dir / f"generate-{largest.name}.bin"
+    # Absolute: the worker runs in another working directory.
+    return settings.capture_dir.resolve() / f"generate-{largest.name}.bin"
 
 
 def run_suite(settings: SuiteSettings, progress: Progress | None = None) -> RunResults:

@@ -135,29 +135,42 @@ class Workbench:
         )
 
     async def count(self, phase: str) -> dict[str, Any]:
-        """Exact counters of one untimed run of ``phase``: SQL, size, identity, quality."""
+        """Exact counters of one untimed run of ``phase``: only those the phase has.
+
+        Every phase has its SQL statements and rows written, the tier's size and the
+        dataset fingerprint. Phases that produce or check a schedule add what describes
+        it: ``solve`` and ``generate`` the schedule hash, assignments, violations and
+        quality figures; ``validate`` the violations; ``persist`` the assignments stored.
+        Seeding and loading have no schedule, so their rows carry none.
+        """
         workload = self.workload(phase)
         await workload.reset()
         with SqlCounter(self.engine) as counter:
             await workload.work()
         sql = counter.snapshot()
         await self.prepare()  # the seed phase leaves a fresh dataset id
-        quality = self.record.metrics
-        return {
+        counters: dict[str, Any] = {
             "sql_statements": sql.statements,
             "sql_rows_written": sql.rows_written,
             "resident_sessions": self.size,
             "fingerprint": self.generated.fingerprint,
-            "schedule_hash": self.record.schedule_hash or "",
-            "violations": len(validate_schedule(self.program, self.solution.assignments)),
-            "assignments": len(self.solution.assignments),
-            "coverage_ratio": quality["coverage_ratio"],
-            "extra_coverage": quality["extra_coverage"],
-            "rotation_switches": quality["rotation_switches"],
-            "objective": quality["objective"],
-            "max_call_spread": max(quality["call_spread"].values()),
-            "max_hours_spread": max(quality["hours_spread"].values()),
         }
+        if phase in ("solve", "validate", "generate"):
+            counters["violations"] = len(validate_schedule(self.program, self.solution.assignments))
+        if phase in ("solve", "persist", "generate"):
+            counters["assignments"] = len(self.solution.assignments)
+        if phase in ("solve", "generate"):
+            quality = self.record.metrics
+            counters.update(
+                schedule_hash=self.record.schedule_hash or "",
+                coverage_ratio=quality["coverage_ratio"],
+                extra_coverage=quality["extra_coverage"],
+                rotation_switches=quality["rotation_switches"],
+                objective=quality["objective"],
+                max_call_spread=max(quality["call_spread"].values()),
+                max_hours_spread=max(quality["hours_spread"].values()),
+            )
+        return counters
 
     # -- phases and resets ----------------------------------------------------------------
     async def _seed(self) -> int:
