@@ -9,6 +9,7 @@ start are never inside a timed region.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,20 @@ from rota.datasets.tiers import DEFAULT_TIERS, get_tier, parse_tiers
 from rota.db.url import normalize_url
 from rota.perf.async_bench import benchmark_async
 from rota.perf.timing import AsyncRunner
-from rota.perf.worker import settle_heap
+from rota.perf.worker import SLOWDOWN_ENV, inject_slowdown, settle_heap
 from rota.perf.workloads import Workbench
 
 # Measured rounds per tier: enough for a stable median, within ~3 minutes for tiny..large.
 ROUNDS = {"tiny": 30, "small": 20, "medium": 15, "large": 10, "xlarge": 5, "stress": 3}
 WARMUP_ROUNDS = 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Calibration of the gate (rota gate calibrate) slows a function down on purpose,
+    # through the same documented mechanism as the workers: ROTA_SLOWDOWN.
+    spec = os.environ.get(SLOWDOWN_ENV)
+    if spec:
+        inject_slowdown(spec)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

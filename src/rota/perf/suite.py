@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import random
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +188,53 @@ def memory_pass(
                 figures[name] = worker.memory(name, capture=capture)
                 tell(f"memory {name}")
     return figures
+
+
+def exact_results(
+    tree: SourceTree,
+    tiers: Sequence[Tier],
+    scratch: Path,
+    *,
+    db_url: str | None = None,
+    phases: Sequence[str] | None = None,
+    hash_seed: int = 0,
+) -> RunResults:
+    """Counters, peak memory and allocations of every phase and tier; no timing.
+
+    One worker per tier counts each phase (untimed) and runs it once under memray. The
+    phases are the tree's own unless ``phases`` narrows them; this is what the gate
+    compares exactly and what ``results/baseline.json`` holds.
+    """
+    databases = Databases(scratch, db_url)
+    benchmarks = []
+    for tier in tiers:
+        with _opened(tree, databases, tier.name, hash_seed) as worker:
+            for phase in phases or worker.phases:
+                name = f"{phase}[{tier.name}]"
+                counters = worker.count(name)
+                peak, allocations = worker.memory(name)
+                benchmarks.append(
+                    BenchmarkResult.from_samples(
+                        name=name,
+                        phase=phase,
+                        tier=tier.name,
+                        size=tier.resident_sessions,
+                        counters=counters,
+                        peak_memory_bytes=peak,
+                        allocations=allocations,
+                    )
+                )
+    return RunResults(
+        machine=machine_info(),
+        git=git_info(tree.path),
+        benchmarks=benchmarks,
+        settings={
+            "tiers": [t.name for t in tiers],
+            "database": _database_kind(db_url),
+            "pass": "exact (counters and memray; no timing)",
+            "hash_seed": hash_seed,
+        },
+    )
 
 
 @contextlib.contextmanager

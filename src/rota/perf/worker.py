@@ -259,6 +259,73 @@ def copy_sqlite(source: Path, target: Path) -> None:
         raise
 
 
+# -- injected slowdowns (calibration) --------------------------------------------------------
+
+#: ``module:function=fraction`` (several separated by commas): make those functions slower.
+SLOWDOWN_ENV = "ROTA_SLOWDOWN"
+
+
+def inject_slowdown(spec: str) -> list[str]:
+    """Make named functions slower by a fraction of their own time, for calibration.
+
+    ``rota.engine.generate:solve_program=0.05`` replaces ``solve_program`` (in its module
+    and in every loaded module that imported it by name) with a wrapper that runs it, then
+    spins for 5% of the time it took. The added work is proportional to the function's
+    own, on any machine and tier, which is what "5% slower" means; spinning (not
+    sleeping) keeps the CPU busy as real work would. Coroutine functions are handled.
+
+    Returns:
+        The ``module:function`` names patched.
+
+    Raises:
+        WorkerError: A malformed spec, or a function that does not exist.
+    """
+    import importlib
+    import inspect
+
+    patched = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        target, _, fraction_text = item.partition("=")
+        module_name, _, function_name = target.partition(":")
+        try:
+            fraction = float(fraction_text)
+            module = importlib.import_module(module_name)
+            original = getattr(module, function_name)
+        except (ValueError, ImportError, AttributeError) as exc:
+            raise WorkerError("usage", f"bad {SLOWDOWN_ENV} entry {item!r}: {exc}") from None
+
+        def spin(started: float, fraction: float = fraction) -> None:
+            until = time.perf_counter() + (time.perf_counter() - started) * fraction
+            while time.perf_counter() < until:
+                pass
+
+        wrapper: Callable[..., Any]
+        if inspect.iscoroutinefunction(original):
+
+            async def async_wrapper(*args: Any, _f: Any = original, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                result = await _f(*args, **kwargs)
+                spin(started)
+                return result
+
+            wrapper = async_wrapper
+        else:
+
+            def sync_wrapper(*args: Any, _f: Any = original, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                result = _f(*args, **kwargs)
+                spin(started)
+                return result
+
+            wrapper = sync_wrapper
+        for loaded in list(sys.modules.values()):
+            for name, value in list(getattr(loaded, "__dict__", {}).items()):
+                if value is original:
+                    setattr(loaded, name, wrapper)
+        patched.append(target)
+    return patched
+
+
 # -- the worker -----------------------------------------------------------------------------
 
 
@@ -269,6 +336,9 @@ class Worker:
         self.loop = asyncio.new_event_loop()
         self.benches: dict[str, Any] = {}
         self.api = _workloads_api()
+        spec = os.environ.get(SLOWDOWN_ENV)
+        if spec:
+            inject_slowdown(spec)
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """Serve one request; raise ``WorkerError`` for one that cannot be served."""
