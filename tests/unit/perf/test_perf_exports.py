@@ -12,7 +12,6 @@ MODULES = [
     "async_bench",
     "atomic",
     "machine",
-    "memory",
     "plots",
     "results",
     "sqlcount",

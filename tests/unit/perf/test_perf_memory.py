@@ -1,85 +1,94 @@
-"""The memray memory pass reports peak memory and allocations, and cleans up after itself."""
+"""The worker's memray pass reports peak memory and allocations, and cleans up after itself."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import memray
 import pytest
 
-from rota.perf.memory import measure_memory, measure_memory_async, read_figures
+from rota.perf.worker import MemoryFigures, measure_memory
 
 FIFTY_MB = 50_000_000
 
 
-def allocate_fifty_mb() -> int:
+async def allocate_fifty_mb() -> int:
+    await asyncio.sleep(0)
     block = bytearray(FIFTY_MB)
     return len(block)
 
 
-def test_peak_covers_a_fifty_megabyte_allocation(tmp_path: Path) -> None:
-    """A 50 MB bytearray shows as a peak of at least 50 MB with allocations counted."""
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop of the test's own, as a worker holds one."""
+    event_loop = asyncio.new_event_loop()
+    yield event_loop
+    event_loop.close()
+
+
+def test_peak_covers_a_fifty_megabyte_allocation(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """A 50 MB bytearray made in the coroutine shows as a peak of at least 50 MB."""
     capture = tmp_path / "capture.bin"
-    figures, result = measure_memory(allocate_fifty_mb, capture)
-    assert result == FIFTY_MB
+    figures = measure_memory(loop, allocate_fifty_mb, capture)
+    assert isinstance(figures, MemoryFigures)
     assert figures.peak_bytes >= FIFTY_MB
-    assert figures.allocations is not None
     assert figures.allocations > 0
     assert not capture.exists()
 
 
-def test_capture_file_is_kept_on_request(tmp_path: Path) -> None:
-    """keep=True leaves the capture file, which reads back to the same figures."""
+def test_capture_file_is_kept_on_request(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+    """keep=True leaves the capture file, whose metadata holds the same peak."""
     capture = tmp_path / "capture.bin"
-    figures, _ = measure_memory(allocate_fifty_mb, capture, keep=True)
+    figures = measure_memory(loop, allocate_fifty_mb, capture, keep=True)
     assert capture.exists()
-    assert read_figures(capture) == figures
+    reader = memray.FileReader(capture)
+    try:
+        assert reader.metadata.peak_memory == figures.peak_bytes
+    finally:
+        reader.close()
 
 
-def test_aggregated_format_reports_peak_without_allocations(tmp_path: Path) -> None:
-    """The aggregated format still gives the peak, but no allocation count."""
-    figures, _ = measure_memory(
-        allocate_fifty_mb,
-        tmp_path / "capture.bin",
-        file_format=memray.FileFormat.AGGREGATED_ALLOCATIONS,
-    )
-    assert figures.peak_bytes >= FIFTY_MB
-    assert figures.allocations is None
-
-
-def test_capture_file_is_removed_when_the_work_raises(tmp_path: Path) -> None:
+def test_capture_file_is_removed_when_the_work_raises(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
     """An error in the measured work propagates and leaves no capture file."""
     capture = tmp_path / "capture.bin"
 
-    def broken() -> None:
+    async def broken() -> None:
         raise KeyError("boom")
 
     with pytest.raises(KeyError):
-        measure_memory(broken, capture)
+        measure_memory(loop, broken, capture)
     assert not capture.exists()
 
 
-def test_existing_capture_file_is_not_overwritten(tmp_path: Path) -> None:
-    """An existing capture path is refused rather than clobbered."""
+def test_a_stale_capture_file_is_replaced(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+    """A capture left by an earlier run is replaced by this run's, not refused."""
     capture = tmp_path / "capture.bin"
-    capture.write_bytes(b"precious")
-    with pytest.raises(FileExistsError):
-        measure_memory(allocate_fifty_mb, capture)
-    assert capture.read_bytes() == b"precious"
-
-
-def test_async_variant_measures_the_coroutine(tmp_path: Path) -> None:
-    """A coroutine run on a given loop is measured like a function."""
-
-    async def allocate_later() -> int:
-        await asyncio.sleep(0)
-        return allocate_fifty_mb()
-
-    loop = asyncio.new_event_loop()
-    try:
-        figures, result = measure_memory_async(loop, allocate_later, tmp_path / "capture.bin")
-    finally:
-        loop.close()
-    assert result == FIFTY_MB
+    capture.write_bytes(b"stale")
+    figures = measure_memory(loop, allocate_fifty_mb, capture, keep=True)
+    assert capture.read_bytes() != b"stale"
     assert figures.peak_bytes >= FIFTY_MB
+
+
+def test_the_work_runs_on_the_given_loop(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+    """The coroutine runs on the caller's loop, so loop-bound set-up is usable inside it."""
+    ready = loop.run_until_complete(_set_event())
+    seen: list[asyncio.AbstractEventLoop] = []
+
+    async def work() -> None:
+        await ready.wait()
+        seen.append(asyncio.get_running_loop())
+
+    measure_memory(loop, work, tmp_path / "capture.bin")
+    assert seen == [loop]
+
+
+async def _set_event() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
