@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from rota.perf.gate import GateReport, _num
@@ -27,7 +28,7 @@ def tables(report: GateReport) -> list[Table]:
             timing.add_column(column, justify="left" if column == "benchmark" else "right")
         for v in report.timing.verdicts:
             timing.add_row(
-                v.benchmark,
+                escape(v.benchmark),
                 v.verdict,
                 f"{v.ratio:.3f}",
                 f"[{v.ci_low:.3f}, {v.ci_high:.3f}]",
@@ -45,7 +46,7 @@ def tables(report: GateReport) -> list[Table]:
         exact.add_column(column, justify="left" if column in ("benchmark", "metric") else "right")
     for f in moved:
         exact.add_row(
-            f.benchmark,
+            escape(f.benchmark),
             f.metric,
             _num(f.base),
             _num(f.head),
