@@ -15,6 +15,10 @@ fails instead when ``ROTA_REQUIRE_POSTGRES=1`` (CI), so a missing server cannot 
   ``make_coverage``, ``make_absence``, ``make_run``, ``make_assignment``: factories
   inserting rows through ``db_session`` (the ``dataset`` fixture owns them).
 - ``count_statements``: a context manager counting SQL statements on ``db_engine``.
+
+Two guards keep the suite hermetic (issue 7): Hypothesis keeps its files in the system's
+temporary directory, and the suite fails at the end if the checkout's work tree changed
+while it ran (every test writes under ``tmp_path``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +61,86 @@ from rota.domain import Role, WeekendRule
 
 RowT = TypeVar("RowT", bound=Base)
 START = dt.date(2027, 1, 4)  # a Monday
+
+# Ignored directories tools keep in a checkout on their own (bytecode, linters' and
+# pytest's caches, the environment): not written by tests, so not watched.
+TOOL_CACHES = frozenset({".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """``git -C root ARGS`` output, or None without git or outside a work tree."""
+    if shutil.which("git") is None:
+        return None
+    completed = subprocess.run(  # no optional locks: never touch the checkout's index
+        ["git", "--no-optional-locks", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def _is_tool_cache(path: str) -> bool:
+    parts = path.rstrip("/").split("/")
+    return any(p in TOOL_CACHES or p.endswith(".egg-info") for p in parts)
+
+
+def work_tree_state(root: Path) -> list[str]:
+    """What a test could change in the checkout at ``root``, one line per entry.
+
+    ``git status`` (tracked and untracked files), plus every file under the ignored
+    entries that are not tool caches with its size and modification time: generated
+    outputs (``.benchmarks/``, ``results/local/``, ``*.db``, memray captures) are
+    ignored by git, yet a test writing them has written into the checkout.
+    """
+    status = _git(root, "status", "--porcelain", "--untracked-files=all") or ""
+    ignored = _git(root, "status", "--porcelain", "--ignored=matching", "--untracked-files=all")
+    lines = status.splitlines()
+    for line in (ignored or "").splitlines():
+        if not line.startswith("!! ") or _is_tool_cache(line[3:]):
+            continue
+        entry = root / line[3:]
+        files = sorted(p for p in entry.rglob("*") if p.is_file()) if entry.is_dir() else [entry]
+        for path in files:
+            stat = path.stat()
+            lines.append(f"!! {path.relative_to(root)} {stat.st_size} {stat.st_mtime_ns}")
+    return lines
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unchanged_work_tree() -> Iterator[None]:
+    """Fail the run if the checkout's work tree changed while the tests ran."""
+    root_text = _git(Path(__file__).parent, "rev-parse", "--show-toplevel")
+    if root_text is None:  # not a git checkout, or no git: nothing to compare
+        yield
+        return
+    root = Path(root_text.strip())
+    before = work_tree_state(root)
+    yield
+    after = work_tree_state(root)
+    if after != before:
+        added = sorted(set(after) - set(before))
+        gone = sorted(set(before) - set(after))
+        pytest.fail(
+            "the tests changed the checkout's work tree (write under tmp_path instead):\n"
+            + "\n".join([*(f"  now:    {a}" for a in added), *(f"  before: {g}" for g in gone)]),
+            pytrace=False,
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its files outside the checkout (it writes them while collecting).
+
+    Its default is ``.hypothesis/`` in the working directory. The directory chosen here
+    lasts between runs, so examples that once failed are still replayed first.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return  # the developer chose a place
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:  # hypothesis is a dev extra
+        return
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"rota-hypothesis-{os.getuid()}")
 
 
 @pytest.fixture(

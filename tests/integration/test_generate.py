@@ -22,6 +22,8 @@ from rota.engine.quality import schedule_hash
 from rota.perf.observe import PhaseRecorder
 
 POSTGRES_TIERS = ("tiny", "small", "medium", "large")
+# Every tier; the stress tier takes seconds, so `pytest -m "not slow"` leaves it out.
+EVERY_TIER = [pytest.param(t, marks=pytest.mark.slow) if t == "stress" else t for t in TIERS]
 
 
 async def _seeded(engine: AsyncEngine, tier: str, seed: int = 0) -> int:
@@ -35,7 +37,7 @@ async def _counts(engine: AsyncEngine) -> tuple[int, int]:
     return int(runs or 0), int(rows or 0)
 
 
-@pytest.mark.parametrize("tier", list(TIERS))
+@pytest.mark.parametrize("tier", EVERY_TIER)
 async def test_generate_stores_a_complete_clean_run(
     tier: str, backend: str, fresh_engine: AsyncEngine
 ) -> None:

@@ -11,9 +11,11 @@ from rota.engine.generate import solve_program
 from rota.engine.quality import schedule_hash
 
 DUTY_HOUR_RULES = {"R1", "R2", "R3", "R4", "R5", "R6"}
+# Every tier; the stress tier takes seconds, so `pytest -m "not slow"` leaves it out.
+EVERY_TIER = [pytest.param(t, marks=pytest.mark.slow) if t == "stress" else t for t in TIERS]
 
 
-@pytest.mark.parametrize("tier", list(TIERS))
+@pytest.mark.parametrize("tier", EVERY_TIER)
 def test_every_tier_solves_with_zero_violations(tier: str) -> None:
     """Each of the six tiers gets a schedule the independent validator finds clean."""
     program = generate_dataset(tier, 0).program
@@ -54,7 +56,7 @@ def test_every_person_has_an_activity_or_time_off_each_session() -> None:
     assert {a.person_id for a in assignments} >= {p.id for p in program.residents}
 
 
-@pytest.mark.parametrize("tier", list(TIERS))
+@pytest.mark.parametrize("tier", EVERY_TIER)
 def test_naive_round_robin_breaks_several_duty_hour_rules(tier: str) -> None:
     """The tiers are tight: a rule-blind round-robin breaks several of R1-R6.
 
