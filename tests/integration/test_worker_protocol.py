@@ -226,11 +226,6 @@ def test_a_killed_worker_raises_worker_failed_with_its_exit_status(temp_dir: Pat
             worker.time(f"solve[{TIER}]", rounds=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WorkerProcess.close() closes stdin only while the worker is alive: a dead "
-    "worker's stdin pipe is left to the garbage collector (ResourceWarning)",
-)
 def test_a_dead_worker_leaves_no_pipe_open(temp_dir: Path) -> None:
     """After a worker dies and the request fails, every pipe to it is closed."""
     with warnings.catch_warnings(record=True) as caught:

@@ -26,7 +26,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from rota.perf.atomic import write_atomic
-    from rota.perf.gate import run_gate, update_baseline
+    from rota.perf.gate import load_baseline, run_gate, update_baseline
     from rota.perf.gate_config import load_gate_config
     from rota.perf.gate_report import markdown, tables, to_json
 
@@ -39,6 +39,8 @@ def run(
             f"{', '.join(config.exact_tiers)}); review and commit it"
         )
         return 0
+    if base is None:
+        load_baseline(baseline)  # a missing or corrupt baseline: one line, before any output
     with Progress(
         TextColumn("[bold]rota gate[/]"),
         BarColumn(),

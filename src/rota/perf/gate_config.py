@@ -33,6 +33,8 @@ Example::
 from __future__ import annotations
 
 import fnmatch
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -128,16 +130,26 @@ class GateConfig:
         """The threshold of ``metric`` for ``benchmark``: the last matching override wins."""
         value = self.thresholds[metric]
         for override in self.overrides:
-            if override.metric == metric and fnmatch.fnmatchcase(benchmark, override.pattern):
+            if override.metric == metric and matches(benchmark, override.pattern):
                 value = override.threshold
         return value
 
     def acceptance(self, metric: str, benchmark: str) -> Acceptance | None:
         """The reviewed acceptance covering ``metric`` of ``benchmark``, if any."""
         for accepted in self.accepted:
-            if accepted.metric == metric and fnmatch.fnmatchcase(benchmark, accepted.pattern):
+            if accepted.metric == metric and matches(benchmark, accepted.pattern):
                 return accepted
         return None
+
+
+def matches(benchmark: str, pattern: str) -> bool:
+    """Whether ``benchmark`` matches ``pattern``: ``*`` and ``?`` are wildcards, brackets literal.
+
+    Benchmark ids carry their tier in brackets (``load[tiny]``), so ``load[*]`` must mean
+    "load on any tier", not fnmatch's character class.
+    """
+    literal_brackets = re.sub(r"[\[\]]", lambda m: f"[{m.group()}]", pattern)
+    return fnmatch.fnmatchcase(benchmark, literal_brackets)
 
 
 def load_gate_config(pyproject: Path) -> GateConfig:
@@ -153,7 +165,13 @@ def load_gate_config(pyproject: Path) -> GateConfig:
         raise UsageError(f"{pyproject}: no such file (the gate reads [tool.rota.gate])") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{pyproject}: cannot read it ({exc})") from None
-    table = document.get("tool", {}).get("rota", {}).get("gate", {})
+    table: object = document
+    for key in ("tool", "rota", "gate"):
+        table = table.get(key, {}) if isinstance(table, dict) else table
+        if not isinstance(table, dict):
+            raise UsageError(
+                f"{pyproject}: [{key}] is not a table: expected a table at [tool.rota.gate]"
+            )
     return parse_gate_config(table, source=f"{pyproject} [tool.rota.gate]")
 
 
@@ -226,7 +244,7 @@ def _metric(name: object, where: str) -> str:
 
 
 def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise UsageError(f"{where}: must be a number, not {value!r}")
     return float(value)
 

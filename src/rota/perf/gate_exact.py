@@ -174,20 +174,22 @@ def _slopes(
     if mismatch is not None:
         return []
     findings = []
+    # Fit both over the tiers both measured: a slope over other tiers is another figure.
+    common = {b.tier for b in head.benchmarks} & {b.tier for b in reference.benchmarks}
     for phase in sorted({b.phase for b in head.benchmarks}):
-        head_slope = _memory_slope(head, phase)
-        ref_slope = _memory_slope(reference, phase)
+        head_slope = _memory_slope(head, phase, common)
+        ref_slope = _memory_slope(reference, phase, common)
         if head_slope is None or ref_slope is None:
             continue
         findings.append(_judge(config, f"{phase}[*]", "memory_slope", ref_slope, head_slope))
     return findings
 
 
-def _memory_slope(run: RunResults, phase: str) -> float | None:
+def _memory_slope(run: RunResults, phase: str, tiers: set[str]) -> float | None:
     points = [
         (b.size, float(b.peak_memory_bytes))
         for b in run.benchmarks
-        if b.phase == phase and b.peak_memory_bytes
+        if b.phase == phase and b.tier in tiers and b.peak_memory_bytes
     ]
     if len({size for size, _ in points}) < 2:
         return None

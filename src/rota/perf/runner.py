@@ -10,6 +10,7 @@ interpreter, the imports and a file copy, not a seeding.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -197,13 +198,14 @@ class WorkerProcess:
             return
         self._process = None
         try:
-            if process.poll() is None and process.stdin is not None:
-                try:
-                    process.stdin.write('{"op": "quit"}\n')
-                    process.stdin.flush()
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):  # a dead worker: nothing to tell
+                    if process.poll() is None:
+                        process.stdin.write('{"op": "quit"}\n')
+                        process.stdin.flush()
+                with contextlib.suppress(OSError):
                     process.stdin.close()
-                except OSError:
-                    pass
+            if process.poll() is None:
                 try:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:

@@ -320,12 +320,6 @@ def test_memory_slope_increase_is_a_regression() -> None:
     assert slope.base == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: gate_exact._slopes fits the reference over all its tiers and the head over "
-    "its own, so identical figures on fewer tiers (exact_tiers smaller than the baseline's) "
-    "read as a memory_slope regression or improvement",
-)
 def test_memory_slope_on_fewer_tiers_than_the_reference_is_not_a_change() -> None:
     """Head figures identical to the reference's, on a subset of its tiers, move no slope."""
     peaks = {"tiny": 100_000, "small": 400_000, "medium": 400_000}
@@ -429,12 +423,6 @@ def test_unusable_baseline_exits_2_saying_how_to_create_one(
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: rota.cli.gate.run starts its transient rich Progress on stderr before "
-    "run_gate loads the baseline; stopped on a non-terminal it leaves a blank line before "
-    "the error",
-)
 def test_missing_baseline_error_is_the_only_output_on_stderr(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
