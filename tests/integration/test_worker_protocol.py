@@ -215,8 +215,6 @@ def test_a_tree_without_the_workloads_api_fails_in_one_clear_line(
     assert failed.value.exit_code == 3
 
 
-# The leaked stdin pipe of a dead worker is pinned by the next test; ignored here.
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_killed_worker_raises_worker_failed_with_its_exit_status(temp_dir: Path) -> None:
     """A worker killed between requests makes the next request fail naming its status."""
     with WorkerProcess(SourceTree.installed()) as worker:
