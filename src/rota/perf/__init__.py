@@ -6,7 +6,12 @@ part never pulls in SciPy, matplotlib or memray for another):
 - :mod:`rota.perf.timing`: time coroutines on an existing loop (:class:`AsyncRunner`).
 - :mod:`rota.perf.async_bench`: the same through pytest-benchmark's ``benchmark`` fixture.
 - :mod:`rota.perf.sqlcount`: exact SQL statement and row counts (:class:`SqlCounter`).
-- :mod:`rota.perf.memory`: the memray memory pass.
+- :mod:`rota.perf.worker`: the benchmark worker (timing rounds, memray), run by path.
+- :mod:`rota.perf.runner`: the parent side: start workers for a source tree, drive them.
+- :mod:`rota.perf.suite`: ``rota bench``'s passes over workers; :mod:`rota.perf.observe`
+  times a generation's phases from outside the engine.
+- :mod:`rota.perf.gate`, ``gate_config``, ``gate_exact``, ``gate_stats``, ``gate_timing``,
+  ``gate_report``, :mod:`rota.perf.calibrate`: the regression gate and its calibration.
 - :mod:`rota.perf.stats`: summaries, base-versus-head comparison, scaling slopes.
 - :mod:`rota.perf.machine`: machine, package and git context.
 - :mod:`rota.perf.results`: the versioned results store.

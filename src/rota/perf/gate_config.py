@@ -165,13 +165,14 @@ def load_gate_config(pyproject: Path) -> GateConfig:
         raise UsageError(f"{pyproject}: no such file (the gate reads [tool.rota.gate])") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{pyproject}: cannot read it ({exc})") from None
-    table: object = document
+    table: dict[str, Any] = document
     for key in ("tool", "rota", "gate"):
-        table = table.get(key, {}) if isinstance(table, dict) else table
-        if not isinstance(table, dict):
+        inner = table.get(key, {})
+        if not isinstance(inner, dict):
             raise UsageError(
                 f"{pyproject}: [{key}] is not a table: expected a table at [tool.rota.gate]"
             )
+        table = inner
     return parse_gate_config(table, source=f"{pyproject} [tool.rota.gate]")
 
 
