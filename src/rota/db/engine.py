@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from rota.db.errors import check_sqlite_location, translate_errors
+from rota.db.errors import check_sqlite_location, missing_tables_error, translate_errors
 from rota.db.models import Base
 from rota.db.url import normalize_url, sqlite_target
 
@@ -85,7 +85,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator[AsyncEngine]:
+async def open_database(
+    url: URL | str, *, create: bool = True, require_tables: bool = False
+) -> AsyncIterator[AsyncEngine]:
     """An engine on ``url``, checked reachable, disposed of on exit.
 
     Database errors a user can fix (no server, wrong port, a missing directory, a
@@ -95,6 +97,9 @@ async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator
         url: the database URL (see ``rota.db.url.resolve_url``).
         create: False for read-only commands: a missing SQLite file is an error, not
             an empty database to create.
+        require_tables: True for commands that read stored data: a database without
+            rota's tables (new, empty or another program's) is a ``UsageError`` naming
+            what to run, not a "no such table" traceback.
     """
     url = normalize_url(url)
     check_sqlite_location(url, create=create)
@@ -103,6 +108,10 @@ async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator
         with translate_errors(url):
             async with engine.connect():
                 pass
+            if require_tables:
+                missing = await missing_tables(engine)
+                if missing:
+                    raise missing_tables_error(url, missing, of=len(Base.metadata.tables))
             yield engine
     finally:
         await engine.dispose()
@@ -118,3 +127,10 @@ async def has_tables(engine: AsyncEngine) -> bool:
     """True when the database holds rota's tables (False for a new, empty one)."""
     async with engine.connect() as conn:
         return await conn.run_sync(lambda sync: inspect(sync).has_table("datasets"))
+
+
+async def missing_tables(engine: AsyncEngine) -> list[str]:
+    """The names of rota's tables the database lacks, sorted (empty when all are there)."""
+    async with engine.connect() as conn:
+        present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    return sorted(set(Base.metadata.tables) - present)
