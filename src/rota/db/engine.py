@@ -23,6 +23,10 @@ from rota.db.url import normalize_url, sqlite_target
 
 # Seconds to wait for a PostgreSQL server before calling it unreachable.
 DEFAULT_CONNECT_TIMEOUT = 5.0
+# Seconds a SQLite connection waits for another process's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT = 30.0
+# Execution option of ``for_writing``: begin SQLite transactions with BEGIN IMMEDIATE.
+_WRITE_LOCK = "rota_sqlite_write_lock"
 
 # Run on every new SQLite connection. The journal mode comes first: read-only files skip it.
 _SQLITE_PRAGMAS = (
@@ -49,6 +53,8 @@ def create_engine(
     args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         args["timeout"] = connect_timeout
+    else:  # sqlite3's busy timeout: wait this long for another process's lock
+        args["timeout"] = SQLITE_BUSY_TIMEOUT
     args.update(connect_args or {})
     engine = _create_async_engine(url, connect_args=args)
     if url.get_backend_name() == "sqlite":
@@ -76,7 +82,20 @@ def _sqlite_on_connect(
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    write_lock = connection.get_execution_options().get(_WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write_lock else "BEGIN")
+
+
+def for_writing(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` whose SQLite transactions take the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    A SQLite transaction that reads before it writes cannot wait for another process's
+    write: once that one commits, the reader's snapshot is stale and SQLite fails at once
+    with "database is locked", whatever the busy timeout. Taking the lock first makes such
+    a transaction (create the tables, look the dataset up, insert it) wait its turn
+    instead. The returned engine shares ``engine``'s pool; other backends are unaffected.
+    """
+    return engine.execution_options(**{_WRITE_LOCK: True})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

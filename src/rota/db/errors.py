@@ -122,6 +122,12 @@ def _describe_dbapi_error(url: URL, exc: DBAPIError) -> str | None:
             f"cannot open SQLite database {path}: check that its directory exists and "
             f"is writable, or point {_WHERE} elsewhere"
         )
+    if "database is locked" in detail:
+        return (
+            f"SQLite database {path} stayed locked by another process past the busy "
+            f"timeout: retry when that process finishes (PostgreSQL suits many concurrent "
+            f"writers)"
+        )
     if "file is not a database" in detail:
         return f"{path} is not a SQLite database: point {_WHERE} at a rota database"
     return None
