@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.databases import TestDatabase
 
 from rota.cli import main
 
@@ -61,6 +62,19 @@ def test_an_empty_sqlite_file_names_the_missing_tables_and_the_fix(
     assert f"SQLite database {path} has no rota tables" in err
     assert "rota seed --tier tiny" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", list(READERS))
+def test_a_database_without_tables_is_one_line_on_both_backends(
+    command: str, fresh_db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 8 item 1: a new PostgreSQL database (or empty SQLite file): one line, exit 2."""
+    if fresh_db.backend == "sqlite":
+        Path(fresh_db.url.database or "").touch()
+    (tmp_path / "run.csv").write_text("person_id\n")
+    assert main(READERS[command](fresh_db.url_text(), tmp_path)) == 2
+    err = one_error_line(capsys)
+    assert "has no rota tables: seed a dataset into it first (rota seed --tier tiny" in err
 
 
 def test_a_foreign_database_with_some_of_the_tables_is_refused(
