@@ -1,6 +1,6 @@
 """The duty-hour policy: every number the solver obeys and the validator checks.
 
-Defaults are the ACGME common program requirements as DESIGN.md states them (R1-R6) and
+Defaults are the ACGME common program requirements as docs/RULES.md states them (R1-R6) and
 local supervision policy (R7). Each is a field so a program can tighten or relax it.
 """
 
@@ -62,7 +62,7 @@ class Policy:
         Windows lie inside the horizon. A horizon shorter than ``window_days`` has one
         window, the whole horizon, with the limits scaled by ``horizon_days / window_days``:
         maxima rounded down and minima rounded up, so a short horizon is never looser
-        than a long one (R1 becomes 80 h x days / 7, as DESIGN.md states).
+        than a long one (R1 becomes 80 h x days / 7, as docs/RULES.md states).
         """
         days = min(self.window_days, horizon_days)
         weeks = self.window_days / 7

@@ -4,7 +4,7 @@ A supervised rotation-session with residents needs at least
 ``policy.faculty_needed(sum of resident weights, rotation capacity)`` faculty assigned to
 the same rotation in the same session of the same day. A PGY-1 weighs ``pgy1_weight``
 (the rotation's own when set), everyone else ``senior_weight``. These ratios are local
-policy (DESIGN.md), configurable per rotation.
+policy (docs/RULES.md), configurable per rotation.
 """
 
 from __future__ import annotations

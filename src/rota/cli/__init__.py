@@ -26,6 +26,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "export",
     "bench",
     "gate",
+    "plot",
 )
 
 

@@ -73,10 +73,7 @@ def run(
         screen.print(line)
     screen.print(f"results: {path}")
     plotted = draw_scaling_plot(run_results, plot)
-    if plotted:
-        screen.print(f"scaling plot: {plotted}")
-    else:
-        screen.print("scaling plot: not drawn (a scaling plot needs at least two tiers)")
+    screen.print(plotted.message)
     capture = kept_capture(settings)
     if capture is not None:
         flame = capture.with_suffix(".html")

@@ -30,7 +30,9 @@ async def generate_for(
     url: URL, *, tier: Tier | None, dataset_id: int | None, seed: int
 ) -> tuple[GenerationResult, PhaseRecorder]:
     """Seed ``tier`` if it is missing (or take ``dataset_id``), then generate."""
-    async with open_database(url) as engine:
+    # A stored dataset needs a database that exists and holds rota's tables already.
+    stored = dataset_id is not None
+    async with open_database(url, create=not stored, require_tables=stored) as engine:
         if dataset_id is None:
             if tier is None:
                 raise UsageError("give --tier NAME or --dataset ID")

@@ -18,7 +18,10 @@ from rota.engine.generate import PHASES
 
 async def fetch(url: URL) -> tuple[list[ScheduleRunRow], dict[int, str]]:
     """Every run, and a "tier/seed" label per dataset id."""
-    async with open_database(url, create=False) as engine, session_factory(engine)() as s:
+    async with (
+        open_database(url, create=False, require_tables=True) as engine,
+        session_factory(engine)() as s,
+    ):
         datasets = {d.id: f"{d.tier}/{d.seed}" for d in await list_datasets(s)}
         return await list_runs(s), datasets
 

@@ -24,14 +24,20 @@ SHOWN = 20
 
 async def load_run(url: URL, run_id: int) -> tuple[Program, list[Assignment]]:
     """The program and assignments of a stored run."""
-    async with open_database(url, create=False) as engine, session_factory(engine)() as s:
+    async with (
+        open_database(url, create=False, require_tables=True) as engine,
+        session_factory(engine)() as s,
+    ):
         run = await get_run(s, run_id)
         return await load_program(s, run.dataset_id), await load_assignments(s, run_id)
 
 
 async def load_dataset(url: URL, dataset_id: int) -> Program:
     """The program of a stored dataset."""
-    async with open_database(url, create=False) as engine, session_factory(engine)() as s:
+    async with (
+        open_database(url, create=False, require_tables=True) as engine,
+        session_factory(engine)() as s,
+    ):
         return await load_program(s, dataset_id)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from rota.datasets.generator import GeneratedDataset
 from rota.datasets.progress import SeedProgress
 from rota.datasets.tiers import TIERS
+from rota.db.engine import for_writing
 from rota.db.load import DatasetInfo, find_dataset
 from rota.db.models import (
     AbsenceRow,
@@ -124,7 +125,9 @@ def _stale(existing: DatasetInfo, generated: GeneratedDataset) -> UsageError:
 @asynccontextmanager
 async def _transaction(target: SeedTarget) -> AsyncIterator[tuple[AsyncSession, AsyncConnection]]:
     """A session in a transaction (committed on success) and its connection."""
-    factory = async_sessionmaker(target) if isinstance(target, AsyncEngine) else target
+    # The transaction reads (tables, the stored dataset) before it writes: on SQLite it
+    # must hold the write lock from BEGIN to wait for a concurrent seed (see for_writing).
+    factory = async_sessionmaker(for_writing(target)) if isinstance(target, AsyncEngine) else target
     async with factory() as session, session.begin():
         yield session, await session.connection()
 

@@ -1,4 +1,4 @@
-"""The six dataset tiers of DESIGN.md: fixed sizes every benchmark names."""
+"""The six dataset tiers of docs/RULES.md: fixed sizes every benchmark names."""
 
 from __future__ import annotations
 

@@ -17,12 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from rota.db.errors import check_sqlite_location, translate_errors
+from rota.db.errors import check_sqlite_location, missing_tables_error, translate_errors
 from rota.db.models import Base
 from rota.db.url import normalize_url, sqlite_target
 
 # Seconds to wait for a PostgreSQL server before calling it unreachable.
 DEFAULT_CONNECT_TIMEOUT = 5.0
+# Seconds a SQLite connection waits for another process's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT = 30.0
+# Execution option of ``for_writing``: begin SQLite transactions with BEGIN IMMEDIATE.
+_WRITE_LOCK = "rota_sqlite_write_lock"
 
 # Run on every new SQLite connection. The journal mode comes first: read-only files skip it.
 _SQLITE_PRAGMAS = (
@@ -49,6 +53,8 @@ def create_engine(
     args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         args["timeout"] = connect_timeout
+    else:  # sqlite3's busy timeout: wait this long for another process's lock
+        args["timeout"] = SQLITE_BUSY_TIMEOUT
     args.update(connect_args or {})
     engine = _create_async_engine(url, connect_args=args)
     if url.get_backend_name() == "sqlite":
@@ -76,7 +82,20 @@ def _sqlite_on_connect(
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    write_lock = connection.get_execution_options().get(_WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write_lock else "BEGIN")
+
+
+def for_writing(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` whose SQLite transactions take the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    A SQLite transaction that reads before it writes cannot wait for another process's
+    write: once that one commits, the reader's snapshot is stale and SQLite fails at once
+    with "database is locked", whatever the busy timeout. Taking the lock first makes such
+    a transaction (create the tables, look the dataset up, insert it) wait its turn
+    instead. The returned engine shares ``engine``'s pool; other backends are unaffected.
+    """
+    return engine.execution_options(**{_WRITE_LOCK: True})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -85,7 +104,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator[AsyncEngine]:
+async def open_database(
+    url: URL | str, *, create: bool = True, require_tables: bool = False
+) -> AsyncIterator[AsyncEngine]:
     """An engine on ``url``, checked reachable, disposed of on exit.
 
     Database errors a user can fix (no server, wrong port, a missing directory, a
@@ -95,6 +116,9 @@ async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator
         url: the database URL (see ``rota.db.url.resolve_url``).
         create: False for read-only commands: a missing SQLite file is an error, not
             an empty database to create.
+        require_tables: True for commands that read stored data: a database without
+            rota's tables (new, empty or another program's) is a ``UsageError`` naming
+            what to run, not a "no such table" traceback.
     """
     url = normalize_url(url)
     check_sqlite_location(url, create=create)
@@ -103,6 +127,10 @@ async def open_database(url: URL | str, *, create: bool = True) -> AsyncIterator
         with translate_errors(url):
             async with engine.connect():
                 pass
+            if require_tables:
+                missing = await missing_tables(engine)
+                if missing:
+                    raise missing_tables_error(url, missing, of=len(Base.metadata.tables))
             yield engine
     finally:
         await engine.dispose()
@@ -118,3 +146,10 @@ async def has_tables(engine: AsyncEngine) -> bool:
     """True when the database holds rota's tables (False for a new, empty one)."""
     async with engine.connect() as conn:
         return await conn.run_sync(lambda sync: inspect(sync).has_table("datasets"))
+
+
+async def missing_tables(engine: AsyncEngine) -> list[str]:
+    """The names of rota's tables the database lacks, sorted (empty when all are there)."""
+    async with engine.connect() as conn:
+        present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    return sorted(set(Base.metadata.tables) - present)

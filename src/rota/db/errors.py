@@ -57,6 +57,20 @@ def check_sqlite_location(url: URL, *, create: bool) -> None:
             )
 
 
+def missing_tables_error(url: URL, missing: list[str], *, of: int) -> UsageError:
+    """The one-line error for a database lacking rota's tables (``missing`` of ``of``)."""
+    target = sqlite_target(url)
+    where = f"SQLite database {target.path}" if target else display_url(url)
+    if len(missing) >= of:
+        what = "has no rota tables"
+    else:
+        what = f"lacks rota's tables {', '.join(missing)}"
+    return UsageError(
+        f"{where} {what}: seed a dataset into it first (rota seed --tier tiny with the "
+        f"same --db), or point {_WHERE} at a rota database"
+    )
+
+
 @contextmanager
 def translate_errors(url: URL) -> Iterator[None]:
     """Turn fixable connection and file errors raised in the block into ``UsageError``."""
@@ -107,6 +121,12 @@ def _describe_dbapi_error(url: URL, exc: DBAPIError) -> str | None:
         return (
             f"cannot open SQLite database {path}: check that its directory exists and "
             f"is writable, or point {_WHERE} elsewhere"
+        )
+    if "database is locked" in detail:
+        return (
+            f"SQLite database {path} stayed locked by another process past the busy "
+            f"timeout: retry when that process finishes (PostgreSQL suits many concurrent "
+            f"writers)"
         )
     if "file is not a database" in detail:
         return f"{path} is not a SQLite database: point {_WHERE} at a rota database"

@@ -31,9 +31,20 @@ _DRIVERS = {
 
 
 def resolve_url(option: str | None, environ: Mapping[str, str] | None = None) -> URL:
-    """The async database URL from the option, else the environment, else ``./rota.db``."""
+    """The async database URL from the option, else the environment, else ``./rota.db``.
+
+    Raises:
+        UsageError: ``option`` is given but blank (``--db ''``): a forgotten variable in
+            a script must not silently fall back to ``./rota.db``. A blank environment
+            variable counts as unset, as is usual.
+    """
     env = os.environ if environ is None else environ
-    raw = option or env.get(ENV_VAR) or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    if option is not None and not option.strip():
+        raise UsageError(
+            f"--db is empty: give a database URL ({SUPPORTED_FORMS}), or leave --db out "
+            f"to use ${ENV_VAR}, else ./{DEFAULT_SQLITE_FILE}"
+        )
+    raw = option or env.get(ENV_VAR, "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
     return normalize_url(raw)
 
 

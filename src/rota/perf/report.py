@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from rich.markup import escape
@@ -105,17 +106,76 @@ def scaling_lines(fits: list[Scaling]) -> list[str]:
     return lines
 
 
-def draw_scaling_plot(run: RunResults, out: Path) -> Path | None:
-    """Plot end-to-end median time and peak memory against size; None with one tier."""
+@dataclass(frozen=True, slots=True)
+class ScalingPlot:
+    """What ``draw_scaling_plot`` did: the PNG it wrote (or None) and a line saying so."""
+
+    path: Path | None
+    message: str
+
+
+def draw_scaling_plot(run: RunResults, out: Path) -> ScalingPlot:
+    """Plot every phase's median time and peak memory against size, captioned.
+
+    A slope needs two sizes: when fewer tiers ran, nothing is drawn, ``out`` is left
+    as it is, and the message says so (and whether ``out`` holds an older plot).
+    """
     points = [
-        ScalingPoint(b.tier, b.size, b.summary.median, b.peak_memory_bytes)
-        for b in run.benchmarks
-        if b.phase == "generate" and b.summary is not None
+        ScalingPoint(b.tier, b.size, b.summary.median, b.peak_memory_bytes, phase=b.phase)
+        for b in sorted(run.benchmarks, key=lambda b: _phase_rank(b.phase))
+        if b.summary is not None
     ]
-    if len({p.size for p in points}) < 2:
-        return None
+    tiers = sorted({(p.size, p.tier) for p in points})
+    if len(tiers) < 2:
+        ran = ", ".join(tier for _, tier in tiers) or "no timed tier"
+        stale = f"; {out} is an earlier run's" if out.exists() else ""
+        return ScalingPlot(
+            None,
+            f"no scaling plot drawn: only {ran} ran and a slope needs two tiers or more "
+            f"(e.g. --tiers tiny,small){stale}",
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
-    return plot_scaling(points, out, title="rota: end-to-end generation on the seeded tiers")
+    path = plot_scaling(
+        points,
+        out,
+        title="rota: each phase against dataset size, log-log (slope 1 = linear)",
+        caption=scaling_caption(run),
+    )
+    return ScalingPlot(path, f"scaling plot: {path}")
+
+
+def scaling_caption(run: RunResults) -> str:
+    """Which code, when and where: ``commit 1a2b3c4 (main) · 2026-11-22 02:19 UTC · ...``."""
+    commit = run.git.get("commit")
+    if isinstance(commit, str) and commit:
+        code = f"commit {commit[:7]}"
+        if run.git.get("dirty"):
+            code += " with uncommitted changes"
+        if run.git.get("branch"):
+            code += f" ({run.git['branch']})"
+    else:
+        code = "no git commit"
+    m = run.machine
+    machine = [str(m["cpu_model"])] if m.get("cpu_model") else []
+    if m.get("logical_cores"):
+        machine.append(f"{m['logical_cores']} cores")
+    if m.get("memory_bytes"):
+        machine.append(f"{m['memory_bytes'] / 1024**3:.0f} GiB")
+    if m.get("os"):
+        machine.append(" ".join(str(m[k]) for k in ("os", "arch") if m.get(k)))
+    if m.get("python_version"):
+        machine.append(f"{m.get('python_implementation', 'Python')} {m['python_version']}")
+    if m.get("hostname"):
+        machine.append(f"host {m['hostname']}")
+    when = f"{run.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    parts = [code, when, ", ".join(machine) or "machine unknown"]
+    if run.settings.get("database"):
+        parts.append(str(run.settings["database"]))
+    return " · ".join(parts)
+
+
+def _phase_rank(phase: str) -> int:
+    return PHASES.index(phase) if phase in PHASES else len(PHASES)
 
 
 def _fit(pairs: list[tuple[int, float]]) -> SlopeFit | None:

@@ -20,6 +20,7 @@ A reader refuses a version it does not know, naming the file and what to do.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import json
 import re
@@ -241,16 +242,39 @@ class ResultsStore:
         ]
         return sorted(files, key=_sort_key)
 
-    def latest(self) -> RunResults:
-        """Load the newest results file.
+    def load_all(self) -> builtins.list[RunResults]:
+        """Read every results file, oldest first.
 
         Raises:
-            ResultsError: If there is none, or it cannot be read.
+            ResultsError: If any file cannot be read (truncated, corrupt, of an unknown
+                version): a reader of the directory refuses it by name rather than
+                skipping it without a word. The one line names every such file.
         """
-        files = self.list()
-        if not files:
+        runs: builtins.list[RunResults] = []  # ``list`` is the method above, here
+        refused: builtins.list[str] = []
+        for path in self.list():
+            try:
+                runs.append(self.load(path))
+            except ResultsError as exc:
+                refused.append(str(exc))
+        if refused:
+            more = f" (and {len(refused) - 1} more unreadable files)" if len(refused) > 1 else ""
+            raise ResultsError(
+                f"{refused[0]}{more}: restore or delete it (git checkout, rm) so that "
+                f"{self.directory} can be read"
+            )
+        return runs
+
+    def latest(self) -> RunResults:
+        """Load the newest results file, once every file in the directory reads.
+
+        Raises:
+            ResultsError: If there is none, or any of them cannot be read.
+        """
+        runs = self.load_all()
+        if not runs:
             raise ResultsError(f"{self.directory}: no results files; run the benchmarks first")
-        return self.load(files[-1])
+        return runs[-1]
 
 
 def encode(run: RunResults) -> bytes:

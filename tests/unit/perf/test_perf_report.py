@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
-from rota.perf.report import results_table, scaling, scaling_lines
+from rota.perf.report import (
+    draw_scaling_plot,
+    results_table,
+    scaling,
+    scaling_caption,
+    scaling_lines,
+)
 from rota.perf.results import BenchmarkResult, RunResults
 
 
@@ -58,3 +67,55 @@ def test_table_has_a_row_per_benchmark() -> None:
     """The rich table lists every benchmark once."""
     run = RunResults(benchmarks=[_result("load", "a", 100, 0.01, 6)])
     assert results_table(run).row_count == 1
+
+
+def test_one_tier_draws_no_plot_and_says_so(tmp_path: Path) -> None:
+    """Issue 8 item 11: one tier: no plot, the old PNG untouched, and a line saying both."""
+    out = tmp_path / "scaling.png"
+    out.write_bytes(b"an earlier plot")
+    run = RunResults(benchmarks=[_result(p, "tiny", 252, 0.01, 6) for p in ("solve", "generate")])
+    plotted = draw_scaling_plot(run, out)
+    assert plotted.path is None
+    assert plotted.message.startswith("no scaling plot drawn: only tiny ran")
+    assert f"{out} is an earlier run's" in plotted.message
+    assert out.read_bytes() == b"an earlier plot"
+
+
+def test_two_tiers_draw_every_phase_and_say_where(tmp_path: Path) -> None:
+    """Issue 8 item 11: with two tiers the plot is written and the message names it."""
+    out = tmp_path / "plots" / "scaling.png"
+    run = RunResults(
+        benchmarks=[
+            _result(phase, tier, size, size * 1e-5, 6)
+            for phase in ("seed", "load", "solve", "validate", "persist", "generate")
+            for tier, size in (("tiny", 252), ("small", 1008))
+        ]
+    )
+    plotted = draw_scaling_plot(run, out)
+    assert plotted.path == out
+    assert plotted.message == f"scaling plot: {out}"
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_caption_names_commit_date_and_machine() -> None:
+    """Issue 8 item 11: the caption says which code ran, when, and on what."""
+    run = RunResults(
+        created_at=datetime(2026, 11, 22, 2, 19, 36, tzinfo=UTC),
+        git={"commit": "8e75191d35c9760abcfe01fd6333a282283ebdce", "branch": "main", "dirty": True},
+        machine={
+            "cpu_model": "AMD EPYC",
+            "logical_cores": 2,
+            "memory_bytes": 24 * 1024**3,
+            "os": "Linux",
+            "arch": "x86_64",
+            "python_implementation": "CPython",
+            "python_version": "3.11.7",
+            "hostname": "vm",
+        },
+        settings={"database": "sqlite (fresh file per tier)"},
+    )
+    assert scaling_caption(run) == (
+        "commit 8e75191 with uncommitted changes (main) · 2026-11-22 02:19 UTC · "
+        "AMD EPYC, 2 cores, 24 GiB, Linux x86_64, CPython 3.11.7, host vm · "
+        "sqlite (fresh file per tier)"
+    )

@@ -251,3 +251,36 @@ def test_results_must_be_consistent() -> None:
         )
     with pytest.raises(ValueError, match="timezone"):
         RunResults(created_at=datetime(2025, 1, 1))  # naive on purpose
+
+
+def test_latest_refuses_a_truncated_older_file_by_name(tmp_path: Path) -> None:
+    """Issue 8 item 6: a corrupt file beside a good newest one is not skipped silently."""
+    store = ResultsStore(tmp_path)
+    old = store.save(make_run(created_at=CREATED))
+    store.save(make_run(created_at=CREATED + timedelta(hours=1)))
+    old.write_bytes(old.read_bytes()[: len(old.read_bytes()) // 2])
+    with pytest.raises(ResultsError, match=re.escape(f"{old}: not valid JSON")) as info:
+        store.latest()
+    assert "restore or delete it" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_load_all_names_the_first_bad_file_and_counts_the_others(tmp_path: Path) -> None:
+    """Issue 8 item 6: every unreadable file is accounted for in the one-line refusal."""
+    store = ResultsStore(tmp_path)
+    store.save(make_run())
+    (tmp_path / "20250101T000000Z-aaaaaaa.json").write_text("")
+    (tmp_path / "20250102T000000Z-bbbbbbb.json").write_text('{"version": 99}')
+    with pytest.raises(ResultsError) as info:
+        store.load_all()
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / '20250101T000000Z-aaaaaaa.json'}: not valid JSON")
+    assert "(and 1 more unreadable files)" in message
+
+
+def test_load_all_reads_every_good_file_oldest_first(tmp_path: Path) -> None:
+    """With no bad file, every run comes back, in order."""
+    store = ResultsStore(tmp_path)
+    for hours, note in ((1, "second"), (0, "first")):
+        store.save(make_run(created_at=CREATED + timedelta(hours=hours), note=note))
+    assert [r.settings["note"] for r in store.load_all()] == ["first", "second"]
