@@ -98,7 +98,7 @@ def test_plot_of_one_tier_writes_nothing_and_says_why(
     ResultsStore(runs).save(stored_run({"tiny": 252}))
     out = tmp_path / "scaling.png"
     assert main(["plot", "--results-dir", str(runs), "--out", str(out)]) == 2
-    assert "no scaling plot drawn: only tiny ran" in one_error_line(capsys)
+    assert "scaling plot: not drawn, only tiny ran" in one_error_line(capsys)
     assert not out.exists()
 
 

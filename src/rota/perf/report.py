@@ -131,7 +131,7 @@ def draw_scaling_plot(run: RunResults, out: Path) -> ScalingPlot:
         stale = f"; {out} is an earlier run's" if out.exists() else ""
         return ScalingPlot(
             None,
-            f"no scaling plot drawn: only {ran} ran and a slope needs two tiers or more "
+            f"scaling plot: not drawn, only {ran} ran and a slope needs two tiers or more "
             f"(e.g. --tiers tiny,small){stale}",
         )
     out.parent.mkdir(parents=True, exist_ok=True)

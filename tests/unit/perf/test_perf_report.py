@@ -76,7 +76,7 @@ def test_one_tier_draws_no_plot_and_says_so(tmp_path: Path) -> None:
     run = RunResults(benchmarks=[_result(p, "tiny", 252, 0.01, 6) for p in ("solve", "generate")])
     plotted = draw_scaling_plot(run, out)
     assert plotted.path is None
-    assert plotted.message.startswith("no scaling plot drawn: only tiny ran")
+    assert plotted.message.startswith("scaling plot: not drawn, only tiny ran")
     assert f"{out} is an earlier run's" in plotted.message
     assert out.read_bytes() == b"an earlier plot"
 
