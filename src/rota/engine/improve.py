@@ -42,9 +42,8 @@ MOVE_KINDS = ("block", "call", "weekend", "hours")
 SPLIT_DAYS = 7  # a block is exchanged from or up to a week boundary
 DONORS = 4  # most loaded residents tried as donors per pass
 RECEIVERS = 8  # receivers tried per donor and day: team-mates, then the least loaded
+PASS_MOVES = 250  # moves one pass (a kind in a class) may try before the next one's turn
 EPSILON = 1e-9
-MAX_WALK = 4  # steps of a plateau walk before it must commit
-WALK_SLACK = 6.0  # how far above the last commit a plateau walk may go (objective units)
 
 
 @dataclass(slots=True)
@@ -158,7 +157,7 @@ class _Search:
         self.roster = Roster(problem, grid)
         self.stats = ImprovementStats(budget=budget)
         self.budget = budget
-        self.kind = MOVE_KINDS[0]
+        self.pass_end = 0
         self.scale = FAIR_DAYS / problem.days
         self.overnight = [s.index for s in problem.slots if s.overnight]
         self.daytime = [s.index for s in problem.slots if not s.overnight]
@@ -182,25 +181,22 @@ class _Search:
             else self.switches + int(switch_allowance * self.switches)
         )
         self.block_days = max(1, block_days)
-        self.objective = sum(score for score, _ in self.score) + SWITCH_WEIGHT * self.switches
-        self.committed = self.objective
-        self.batch: list[tuple[str, int, int, list[Cell], int]] = []  # an uncommitted walk
-        self.taboo: set[tuple[int, int, tuple[Cell, ...]]] = set()
 
     # -- driver ----------------------------------------------------------------------------
     def run(self) -> None:
-        while True:
+        while self.stats.moves_tried < self.budget:
             accepted = 0
             for kind in MOVE_KINDS:
-                self.kind = kind
                 for c in range(len(self.classes)):
+                    self.pass_end = self.stats.moves_tried + PASS_MOVES
                     accepted += self._improve_class(kind, c)
             if accepted == 0:
                 break
 
     def _left(self) -> int:
-        """Moves the current kind may still try: each kind has an equal share."""
-        return self.budget // len(MOVE_KINDS) - self.stats.tried[self.kind]
+        """Moves the current pass may still try: the budget's rest, at most ``PASS_MOVES``."""
+        tried = self.stats.moves_tried
+        return min(self.budget - tried, self.pass_end - tried)
 
     def _improve_class(self, kind: str, c: int) -> int:
         """Keep making the best-aimed improving move of ``kind`` in class ``c``.
@@ -217,14 +213,9 @@ class _Search:
             order = sorted(range(len(members)), key=lambda k: (-deviation[k], members[k]))
             donors = order[:DONORS]
             receivers = order[::-1]
-            before = self.stats.accepted[kind]
-            if self._one_move(kind, c, donors, receivers, deviation):
-                committed += self.stats.accepted[kind] - before
-                continue
-            if not self.batch:
+            if not self._one_move(kind, c, donors, receivers, deviation):
                 break
-            self._roll_back(c)  # a plateau walk that led nowhere; its first step is now taboo
-        self._roll_back(c)
+            committed += 1
         return committed
 
     def _one_move(
@@ -346,8 +337,6 @@ class _Search:
         changed = [cell for cell in cells if grid_d[cell] != grid_r[cell]]
         if not changed:
             return False
-        if not self.batch and (donor, receiver, tuple(changed)) in self.taboo:
-            return False
         for cell in changed:
             if (grid_d[cell] != EMPTY and not roster.may_take(receiver, cell)) or (
                 grid_r[cell] != EMPTY and not roster.may_take(donor, cell)
@@ -377,18 +366,14 @@ class _Search:
         first: int,
         last: int,
     ) -> bool:
-        """Keep the exchange just made (still applied)? Commit it, or walk a plateau.
+        """Keep the exchange just made (still applied)?
 
-        An exchange is committed when the objective is better than at the last commit, or
-        equal with a better tie-break. Otherwise it may be kept as a step of a plateau walk
-        (at most ``MAX_WALK`` steps, each with a better tie-break, the objective at most
-        ``WALK_SLACK`` above the last commit) that commits as soon as the objective beats
-        the last commit, and is rolled back when it cannot. So the objective at every
-        commit, and at the end, is never worse than before.
+        Kept when the objective gets better, or stays equal with a better tie-break, and
+        the switches stay within the allowance: the objective never gets worse.
         """
         objective, tie = self.score[c]
         new_objective, new_tie = self._class_score(c)
-        if new_objective - objective > SWITCH_WEIGHT * len(changed) * 4 + WALK_SLACK:
+        if new_objective - objective > SWITCH_WEIGHT * len(changed) * 4 + EPSILON:
             return False  # no switch saving could pay for it (at most two pairs per cell and side)
         after = self._switches(donor, first, last) + self._switches(receiver, first, last)
         self.roster.exchange(donor, receiver, changed)
@@ -397,37 +382,13 @@ class _Search:
         added = after - before
         if self.max_switches is not None and self.switches + added > self.max_switches:
             return False
-        total = self.objective + new_objective - objective + SWITCH_WEIGHT * added
-        tie_better = new_tie < tie - EPSILON
-        commit = total < self.committed - EPSILON or (
-            total <= self.committed + EPSILON and tie_better
-        )
-        walk = tie_better and len(self.batch) < MAX_WALK and total <= self.committed + WALK_SLACK
-        if not (commit or walk):
-            return False
-        self.score[c] = (new_objective, new_tie)
-        self.switches += added
-        self.objective = total
-        self.batch.append((kind, donor, receiver, changed, added))
-        if commit:
-            for step in self.batch:
-                self.stats.accepted[step[0]] += 1
-            self.batch.clear()
-            self.committed = total
-        return True
-
-    def _roll_back(self, c: int) -> None:
-        """Undo an uncommitted plateau walk, and never start one with its first step again."""
-        if not self.batch:
-            return
-        _, donor, receiver, changed, _ = self.batch[0]
-        self.taboo.add((donor, receiver, tuple(changed)))
-        for _, donor, receiver, changed, added in reversed(self.batch):
-            self.roster.exchange(donor, receiver, changed)
-            self.switches -= added
-        self.batch.clear()
-        self.score[c] = self._class_score(c)
-        self.objective = self.committed
+        delta = new_objective - objective + SWITCH_WEIGHT * added
+        if delta < -EPSILON or (delta <= EPSILON and new_tie < tie - EPSILON):
+            self.score[c] = (new_objective, new_tie)
+            self.switches += added
+            self.stats.accepted[kind] += 1
+            return True
+        return False
 
     def _day_figures(self, person: int, first: int, last: int) -> list[tuple[int, int, int]]:
         roster = self.roster
