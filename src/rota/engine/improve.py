@@ -22,6 +22,7 @@ schedule and settings give the same result on every machine and database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rota.domain import MINUTES_PER_DAY, Assignment, Program
@@ -93,6 +94,7 @@ def improve_schedule(
     *,
     policy: Policy = DEFAULT_POLICY,
     settings: SolverSettings | None = None,
+    kinds: Sequence[str] = MOVE_KINDS,
 ) -> Solution:
     """Improve a constructed schedule's fairness without breaking a rule.
 
@@ -101,13 +103,21 @@ def improve_schedule(
         solution: The constructed schedule (obeying R1-R10); it is not modified.
         policy: The rules' numbers, as given to the solver.
         settings: Supplies the move budget (``improve_moves_per_resident_session``,
-            ``improve_min_moves``).
+            ``improve_min_moves``, ``improve_switch_allowance``).
+        kinds: The move kinds to use, in ``MOVE_KINDS`` order (all by default; tests and
+            experiments pick some).
 
     Returns:
         A new ``Solution`` with the improved assignments and ``improvement`` set to the
         phase's figures. Its objective is never worse than the input's; when no move
         helps, the assignments are the input's.
+
+    Raises:
+        ValueError: A move kind is not one of ``MOVE_KINDS``.
     """
+    unknown = sorted(set(kinds) - set(MOVE_KINDS))
+    if unknown:
+        raise ValueError(f"unknown move kind {', '.join(unknown)}: choose from {MOVE_KINDS}")
     problem = compile_problem(program, policy)
     settings = settings or SolverSettings()
     search = _Search(
@@ -116,6 +126,7 @@ def improve_schedule(
         move_budget(problem, settings),
         settings.improve_switch_allowance,
         solution.plan.block_days,
+        tuple(k for k in MOVE_KINDS if k in kinds),
     )
     before = measure_quality(program, solution.assignments).objective
     search.run()
@@ -136,6 +147,7 @@ class _Search:
         budget: int,
         switch_allowance: float | None,
         block_days: int,
+        kinds: tuple[str, ...],
     ) -> None:
         self.p = problem
         n = len(problem.residents)
@@ -158,6 +170,7 @@ class _Search:
         self.stats = ImprovementStats(budget=budget)
         self.budget = budget
         self.pass_end = 0
+        self.kinds = kinds
         self.scale = FAIR_DAYS / problem.days
         self.overnight = [s.index for s in problem.slots if s.overnight]
         self.daytime = [s.index for s in problem.slots if not s.overnight]
@@ -186,7 +199,7 @@ class _Search:
     def run(self) -> None:
         while self.stats.moves_tried < self.budget:
             accepted = 0
-            for kind in MOVE_KINDS:
+            for kind in self.kinds:
                 for c in range(len(self.classes)):
                     self.pass_end = self.stats.moves_tried + PASS_MOVES
                     accepted += self._improve_class(kind, c)
