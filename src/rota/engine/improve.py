@@ -358,13 +358,16 @@ class _Search:
         self.stats.tried[kind] += 1
         first, last = min(changed) // self.width, max(changed) // self.width
         before = {p: self._day_figures(p, first, last) for p in (donor, receiver)}
+        # Switches before the exchange: counted now for big exchanges, which cost more to
+        # undo and redo than to count; small ones are undone and redone in _judge.
+        switches = self._pair_switches(donor, receiver, first, last) if len(changed) > 4 else None
         roster.exchange(donor, receiver, changed)
         if all(
             roster.obeys_rules(
                 p, first, last, self._gained(before[p], self._day_figures(p, first, last))
             )
             for p in (donor, receiver)
-        ) and self._judge(kind, c, donor, receiver, changed, first, last):
+        ) and self._judge(kind, c, donor, receiver, changed, first, last, switches):
             return True
         roster.exchange(donor, receiver, changed)
         return False
@@ -378,6 +381,7 @@ class _Search:
         changed: list[Cell],
         first: int,
         last: int,
+        switches: int | None,
     ) -> bool:
         """Keep the exchange just made (still applied)?
 
@@ -388,11 +392,12 @@ class _Search:
         new_objective, new_tie = self._class_score(c)
         if new_objective - objective > SWITCH_WEIGHT * len(changed) * 4 + EPSILON:
             return False  # no switch saving could pay for it (at most two pairs per cell and side)
-        after = self._switches(donor, first, last) + self._switches(receiver, first, last)
-        self.roster.exchange(donor, receiver, changed)
-        before = self._switches(donor, first, last) + self._switches(receiver, first, last)
-        self.roster.exchange(donor, receiver, changed)
-        added = after - before
+        after = self._pair_switches(donor, receiver, first, last)
+        if switches is None:
+            self.roster.exchange(donor, receiver, changed)
+            switches = self._pair_switches(donor, receiver, first, last)
+            self.roster.exchange(donor, receiver, changed)
+        added = after - switches
         if self.max_switches is not None and self.switches + added > self.max_switches:
             return False
         delta = new_objective - objective + SWITCH_WEIGHT * added
@@ -435,6 +440,9 @@ class _Search:
             objective += weight * (max(deviation) - min(deviation)) * unit * self.scale
             tie += weight * unit * unit * sum(d * d for d in deviation)
         return objective, tie
+
+    def _pair_switches(self, donor: int, receiver: int, first: int, last: int) -> int:
+        return self._switches(donor, first, last) + self._switches(receiver, first, last)
 
     def _switches(self, person: int, first: int, last: int) -> int:
         """Rotation switches of the person around a change of days first..last.
