@@ -32,7 +32,7 @@ from rota.engine.problem import Problem, RotationInfo, SessionSlot
 from rota.errors import InfeasibleError
 
 if TYPE_CHECKING:
-    from rota.engine.improve import ImprovementStats
+    from rota.engine.improve_stats import ImprovementStats
 
 
 @dataclass(frozen=True, slots=True)
