@@ -244,3 +244,25 @@ def _coverage(program: Program, staffed: dict[tuple[object, int, int], int]) -> 
                 required += c.min_residents
                 extra += max(0, staffed.get((date, c.session_id, r.id), 0) - c.min_residents)
     return required, extra
+
+
+__all__ = [
+    "CALL_SPREAD_WEIGHT",
+    "EXTRA_COVERAGE_LIMIT",
+    "EXTRA_COVERAGE_WEIGHT",
+    "FAIR_DAYS",
+    "HOURS_SPREAD_WEIGHT",
+    "QUALITY_DEFINITION",
+    "SWITCH_WEIGHT",
+    "WEEKEND_SPREAD_WEIGHT",
+    "Quality",
+    "ResidentFigures",
+    "available_days",
+    "count_switches",
+    "fair_spread",
+    "measure_quality",
+    "pgy_classes",
+    "resident_figures",
+    "rewarded_extra",
+    "schedule_hash",
+]
