@@ -27,7 +27,7 @@ from rota.engine.roster import EMPTY, Cell, Roster
 SPLIT_DAYS = 7  # a block is exchanged from or up to a week boundary
 DONORS = 4  # most loaded residents tried as donors per pass
 RECEIVERS = 8  # receivers tried per donor and day: team-mates, then the least loaded
-PASS_MOVES = 250  # moves one pass (a kind in a class) may try before the next one's turn
+PASS_MOVES = 500  # moves one pass (a kind in a class) may try before the next one's turn
 EPSILON = 1e-9
 
 
