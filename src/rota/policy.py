@@ -22,7 +22,12 @@ class WindowLimits:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Duty-hour rules R1-R7 with their numbers."""
+    """Duty-hour rules R1-R7 with their numbers.
+
+    ``rest_rules_bind_faculty`` extends the rest rules R3-R5 to faculty (on by default):
+    the solver books faculty under them and the validator checks them, so a schedule the
+    validator passes never keeps a faculty member on duty longer than the solver allows.
+    """
 
     window_days: int = 28
     max_hours_per_week: float = 80.0  # R1, averaged over the window
@@ -35,6 +40,7 @@ class Policy:
     supervision_capacity: int = 4  # R7: one faculty per this much resident weight
     pgy1_weight: int = 2  # R7: a PGY-1 counts double (1:2); others weigh 1 (1:4)
     senior_weight: int = 1
+    rest_rules_bind_faculty: bool = True  # R3-R5 for faculty too (solver and validator)
 
     @property
     def max_continuous_minutes(self) -> int:

@@ -18,6 +18,7 @@ from rota.db import AssignmentRow, ScheduleRunRow, create_engine, load_program, 
 from rota.db.persist import get_run, load_assignments
 from rota.domain import Assignment
 from rota.engine.generate import PHASES, generate, solve_program
+from rota.engine.improve import improve_schedule
 from rota.engine.quality import schedule_hash
 from rota.perf.observe import PhaseRecorder
 
@@ -54,9 +55,8 @@ async def test_generate_stores_a_complete_clean_run(
         result = await generate(sessions, dataset_id, 0, observer=recorder)
 
     program = generate_dataset(tier, 0).program
-    assert result.schedule_hash == schedule_hash(
-        program, solve_program(program, seed=0).assignments
-    )
+    improved = improve_schedule(program, solve_program(program, seed=0))
+    assert result.schedule_hash == schedule_hash(program, improved.assignments)
     async with sessions() as s:
         run = await get_run(s, result.run_id)
         stored = await load_assignments(s, result.run_id)
@@ -64,9 +64,10 @@ async def test_generate_stores_a_complete_clean_run(
     assert run.status == "succeeded"
     assert run.schedule_hash == result.schedule_hash
     # The run row is written by persist, so it holds the figures of the phases before it.
-    assert set(run.timings) == {"load", "solve", "validate"}
+    assert set(run.timings) == {"load", "solve", "improve", "validate"}
     assert set(recorder.seconds) == set(PHASES)
     assert run.sql_statements["solve"] == 0
+    assert run.sql_statements["improve"] == 0
     assert run.sql_statements["validate"] == 0
     assert run.metrics["violations"] == 0
     assert len(stored) == result.assignments

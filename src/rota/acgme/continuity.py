@@ -4,6 +4,10 @@ A chain is a maximal run of back-to-back duty intervals (the next starts where t
 previous ends); ``build_duty`` has already merged them, and merged overlapping intervals
 too (an overlap is R10's business, not a rest violation). A gap of zero is continuation.
 After the last chain of the horizon there is no next duty, so nothing to check.
+
+The rules bind residents, and faculty too when ``Policy.rest_rules_bind_faculty`` is set
+(the default): the solver books faculty under them, and the validator proves what the
+solver promises.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def check_r3(program: Program, duty: Duty, policy: Policy) -> list[Violation]:
     """
     limit = policy.max_continuous_minutes
     violations: list[Violation] = []
-    for person_duty in duty.residents():
+    for person_duty in duty.rest_bound(policy.rest_rules_bind_faculty):
         person = person_duty.person
         for start, end in person_duty.chains:
             if end - start <= limit:
@@ -82,7 +86,7 @@ def _short_rests(program: Program, duty: Duty, policy: Policy, *, long: bool) ->
     needed = policy.rest_after_long_duty_minutes if long else policy.rest_between_duty_minutes
     threshold = policy.long_duty_minutes
     violations: list[Violation] = []
-    for person_duty in duty.residents():
+    for person_duty in duty.rest_bound(policy.rest_rules_bind_faculty):
         for (start, end), next_start in _rests(person_duty.chains):
             if ((end - start) >= threshold) is not long or next_start - end >= needed:
                 continue

@@ -60,6 +60,17 @@ class Duty:
             self.people[pid] for pid in sorted(self.people) if self.people[pid].person.is_resident
         ]
 
+    def rest_bound(self, faculty: bool) -> list[PersonDuty]:
+        """Duty of everyone the rest rules R3-R5 bind, in person-id order.
+
+        Args:
+            faculty: Whether the policy extends the rest rules to faculty
+                (``Policy.rest_rules_bind_faculty``); residents are always bound.
+        """
+        if not faculty:
+            return self.residents()
+        return [self.people[pid] for pid in sorted(self.people)]
+
 
 def build_duty(program: Program, assignments: Iterable[Assignment]) -> Duty:
     """Group a schedule by person and lay it out on the horizon timeline.

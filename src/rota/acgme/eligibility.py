@@ -1,9 +1,11 @@
 """R9: everyone on duty is allowed to be there.
 
 Residents only work rotations open to their PGY level; faculty only work supervised
-rotations (that is what they are scheduled for); nobody works on a date inside one of
-their absences. An assignment naming an unknown person, session or rotation is a
-violation too, since no rule can vouch for it.
+rotations (that is what they are scheduled for); nobody is on duty during one of their
+absences: a session counts against every calendar day its interval touches, so a NIGHT
+that starts the evening before a vacation and ends on its first morning is a violation.
+An assignment naming an unknown person, session or rotation is a violation too, since no
+rule can vouch for it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rota.acgme.violation import Violation, person_label, session_span
-from rota.domain import Absence, Assignment, Person, Program, Rotation, SessionDef
+from rota.domain import MINUTES_PER_DAY, Absence, Assignment, Person, Program, Rotation, SessionDef
 from rota.policy import Policy
 
 
@@ -34,7 +36,7 @@ def check_r9(
     people = {p.id: p for p in program.people}
     sessions = {s.id: s for s in program.sessions}
     rotations = {r.id: r for r in program.rotations}
-    absent = _absence_days(program.absences, schedule)
+    absent = _absence_days(program.absences, schedule, _spill_days(program.sessions))
     violations: list[Violation] = []
     for assignment in schedule:
         person_id, date, session_id, rotation_id = assignment
@@ -58,7 +60,7 @@ def check_r9(
         problem = _role_problem(person, rotation)
         if problem:
             violations.append(_violation(assignment, person, session, problem))
-        absence = absent.get((person_id, date.toordinal()))
+        absence = _absent_during(absent, person_id, date.toordinal(), session)
         if absence is not None:
             span = f"{absence.start.isoformat()}..{absence.end.isoformat()}"
             violations.append(
@@ -81,18 +83,50 @@ def _role_problem(person: Person, rotation: Rotation) -> str | None:
     return f"faculty on unsupervised rotation {rotation.code}"
 
 
-def _absence_days(
-    absences: Iterable[Absence], schedule: list[Assignment]
-) -> dict[tuple[int, int], Absence]:
-    """Absences as (person id, date ordinal) -> absence, for the dates the schedule uses.
+def _spill_days(sessions: Iterable[SessionDef]) -> int:
+    """How many calendar days after its own date the longest-reaching session touches."""
+    return max((_days_touched(s)[1] for s in sessions), default=0)
 
-    Clipping to the schedule's date range keeps this linear in the schedule's size even
-    when an absence spans years.
+
+def _days_touched(session: SessionDef) -> tuple[int, int]:
+    """First and last day offset (from the session's date) that its interval overlaps.
+
+    An interval ending exactly at midnight does not touch the next day; a session of zero
+    or negative length touches only its own date.
+    """
+    first = session.start_minute // MINUTES_PER_DAY
+    if session.end_minute <= session.start_minute:
+        return first, first
+    return first, (session.end_minute - 1) // MINUTES_PER_DAY
+
+
+def _absent_during(
+    absent: dict[tuple[int, int], Absence],
+    person_id: int,
+    ordinal: int,
+    session: SessionDef,
+) -> Absence | None:
+    """The absence covering a day the session's interval touches, or None."""
+    first, last = _days_touched(session)
+    for offset in range(first, last + 1):
+        absence = absent.get((person_id, ordinal + offset))
+        if absence is not None:
+            return absence
+    return None
+
+
+def _absence_days(
+    absences: Iterable[Absence], schedule: list[Assignment], spill: int
+) -> dict[tuple[int, int], Absence]:
+    """Absences as (person id, date ordinal) -> absence, for the dates the schedule touches.
+
+    Clipping to the schedule's date range (widened by ``spill`` days for overnight
+    sessions) keeps this linear in the schedule's size even when an absence spans years.
     """
     if not schedule:
         return {}
     ordinals = [a.date.toordinal() for a in schedule]
-    low, high = min(ordinals), max(ordinals)
+    low, high = min(ordinals), max(ordinals) + spill
     days: dict[tuple[int, int], Absence] = {}
     for absence in absences:
         first = max(absence.start.toordinal(), low)

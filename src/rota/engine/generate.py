@@ -1,4 +1,4 @@
-"""One schedule generation, phase by phase: load, solve, validate, persist.
+"""One schedule generation, phase by phase: load, solve, improve, validate, persist.
 
 Each phase is a function of its own so the benchmarks can time them apart; ``generate``
 only runs them in order. It measures nothing itself: a caller that wants figures passes a
@@ -21,13 +21,14 @@ from rota.acgme import Violation, validate
 from rota.db.load import load_program
 from rota.db.persist import RunRecord, persist_run
 from rota.domain import Assignment, Program
+from rota.engine.improve import improve_schedule
 from rota.engine.problem import compile_problem
 from rota.engine.quality import Quality, measure_quality, schedule_hash
 from rota.engine.solver import Solution, SolverSettings, solve
 from rota.errors import RotaError
 from rota.policy import DEFAULT_POLICY, Policy
 
-PHASES = ("load", "solve", "validate", "persist")
+PHASES = ("load", "solve", "improve", "validate", "persist")
 
 
 class InvalidScheduleError(RotaError):
@@ -142,6 +143,8 @@ async def generate(
         program = await load(sessions, dataset_id)
     with watch.phase("solve"):
         solution = solve_program(program, seed=seed, policy=policy, settings=settings)
+    with watch.phase("improve"):
+        solution = improve_schedule(program, solution, policy=policy, settings=settings)
     with watch.phase("validate"):
         violations = validate_schedule(program, solution.assignments, policy)
     if violations:
@@ -159,7 +162,12 @@ async def generate(
         settings={"policy": asdict(policy), "solver": asdict(settings)},
         timings=dict(figures.seconds),
         sql_statements=dict(figures.sql_statements),
-        metrics={**quality.as_dict(), "violations": 0, "repairs": solution.repairs},
+        metrics={
+            **quality.as_dict(),
+            "violations": 0,
+            "repairs": solution.repairs,
+            "improvement": solution.improvement.as_dict() if solution.improvement else None,
+        },
         schedule_hash=digest,
     )
     with watch.phase("persist"):

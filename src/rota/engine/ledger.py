@@ -39,7 +39,8 @@ class Ledger:
     def __init__(self, problem: Problem, *, acgme_people: int) -> None:
         """Track everyone in ``problem.people``; the first ``acgme_people`` are residents.
 
-        Window rules R1, R2 and R6 apply to residents only; rest rules R3-R5 to everyone.
+        Window rules R1, R2 and R6 apply to residents only; rest rules R3-R5 to residents,
+        and to faculty as well when ``policy.rest_rules_bind_faculty`` is set (the default).
         """
         policy = problem.policy
         size = len(problem.people)
@@ -54,6 +55,8 @@ class Ledger:
         self.long_duty = policy.long_duty_minutes
         self.long_rest = policy.rest_after_long_duty_minutes
         self.rest = policy.rest_between_duty_minutes
+        # People the rest rules bind: everyone, or residents only.
+        self.rest_people = size if policy.rest_rules_bind_faculty else acgme_people
         self.last_end = [NEVER] * size
         self.chain_start = [NEVER] * size
         self.minutes = [[0] * (days + 1) for _ in range(size)]
@@ -80,6 +83,8 @@ class Ledger:
         last_end = self.last_end[person]
         if start < last_end:
             return Block.BOOKED
+        if person >= self.rest_people:
+            return None
         if start == last_end:
             if start + (slot.end - slot.start) - self.chain_start[person] > self.max_chain:
                 return Block.CONTINUOUS

@@ -23,12 +23,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rota.domain import MINUTES_PER_DAY, Assignment
 from rota.engine.blocks import BlockPlan, plan_blocks
 from rota.engine.ledger import Ledger
 from rota.engine.problem import Problem, RotationInfo, SessionSlot
 from rota.errors import InfeasibleError
+
+if TYPE_CHECKING:
+    from rota.engine.improve_stats import ImprovementStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,12 @@ class SolverSettings:
     block_days: int = 28
     team_hours_per_week: float = 52.0  # sizes teams from each rotation's minimum duty
     target_hours_per_week: float = 62.0  # above-minimum coverage stops at this load
+    # Improvement phase (rota.engine.improve): moves it may try, never a time limit.
+    improve_moves_per_resident_session: float = 0.05
+    improve_min_moves: int = 8000  # floor of the budget, for small programs
+    # Rotation switches the improvement may add, as a share of construction's; None: no
+    # cap beyond the objective's own price of a switch.
+    improve_switch_allowance: float | None = None
 
 
 @dataclass(slots=True)
@@ -47,6 +57,7 @@ class Solution:
     assignments: list[Assignment]
     plan: BlockPlan
     repairs: int
+    improvement: ImprovementStats | None = None  # set by rota.engine.improve
 
 
 def solve(problem: Problem, *, seed: int, settings: SolverSettings | None = None) -> Solution:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -163,10 +164,10 @@ def test_r5_rest_between_duty_boundary(
     assert all(v.limit == pytest.approx(8.0) for v in violations)
 
 
-def test_rest_rules_ignore_the_end_of_the_horizon_and_faculty(
+def test_rest_rules_ignore_the_end_of_the_horizon_and_unbound_faculty(
     make_program: MakeProgram, assign: Assign
 ) -> None:
-    """The last duty has no next duty to rest before, and faculty rest is not checked."""
+    """The last duty has no next duty to rest before; faculty rest is unchecked when off."""
     program = make_program(days=2, sessions=[*LONG_DAY, ("NEXT", 1230, 1290)])
     schedule = [
         assign(program, 1, 1, "DAY"),
@@ -176,5 +177,6 @@ def test_rest_rules_ignore_the_end_of_the_horizon_and_faculty(
         assign(program, 101, 1, "NEXT"),
     ]
     duty = build_duty(program, schedule)
+    policy = replace(DEFAULT_POLICY, rest_rules_bind_faculty=False)
     for check in (check_r3, check_r4, check_r5):
-        assert check(program, duty, DEFAULT_POLICY) == []
+        assert check(program, duty, policy) == []

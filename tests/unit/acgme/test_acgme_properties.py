@@ -102,6 +102,7 @@ def scenarios(draw: st.DrawFn) -> tuple[Program, list[Assignment], Policy]:
         rest_after_long_duty_hours=draw(st.sampled_from([10.0, 14.0])),
         rest_between_duty_hours=draw(st.sampled_from([4.0, 8.0])),
         max_call_nights_per_window=draw(st.integers(0, 9)),
+        rest_rules_bind_faculty=draw(st.booleans()),
     )
     return program, assignments, policy
 
@@ -112,7 +113,9 @@ def _reference(program: Program, assignments: Sequence[Assignment], policy: Poli
     limits = policy.window(program.days)
     width = limits.days
     found: set[Key] = set()
-    for person in program.residents:
+    for person in program.people:
+        if not person.is_resident and not policy.rest_rules_bind_faculty:
+            continue
         busy = bytearray((program.days + 2) * DAY)
         calls: set[int] = set()
         for a in assignments:
@@ -123,7 +126,7 @@ def _reference(program: Program, assignments: Sequence[Assignment], policy: Poli
             busy[low:high] = b"\x01" * (high - low)
             if session.end_minute > DAY and a.rotation_id == CALL:
                 calls.add(day)
-        for first in range(program.days - width + 1):
+        for first in range(program.days - width + 1 if person.is_resident else 0):
             low, high = first * DAY, (first + width) * DAY
             minutes = busy.count(1, low, high)
             if minutes > limits.max_duty_minutes:

@@ -1,0 +1,135 @@
+"""The improvement phase: each move kind, rule safety, objective, determinism (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+from tests.unit.engine.handmade import CALL, CLINIC, days_of, duty, program, solution
+
+from rota.acgme import validate
+from rota.datasets import generate_dataset
+from rota.domain import Assignment, Program
+from rota.engine.generate import solve_program
+from rota.engine.improve import MOVE_KINDS, improve_schedule
+from rota.engine.quality import measure_quality, resident_figures, schedule_hash
+from rota.engine.solver import SolverSettings
+
+SMALL_BUDGET = SolverSettings(improve_min_moves=400, improve_moves_per_resident_session=0)
+
+
+def _improve(
+    prog: Program, schedule: list[Assignment], kind: str, block_days: int = 28
+) -> list[Assignment]:
+    assert validate(prog, schedule) == [], "the hand-made schedule must be valid to start with"
+    result = improve_schedule(prog, solution(schedule, block_days), kinds=(kind,))
+    assert validate(prog, result.assignments) == []
+    assert result.improvement is not None
+    assert result.improvement.objective_after <= result.improvement.objective_before
+    return result.assignments
+
+
+def test_call_move_hands_a_call_night_to_a_resident_who_worked_the_day() -> None:
+    """Two call nights of one resident become one each: the other worked that day, off next."""
+    prog = program()
+    schedule = [
+        *days_of(1, [0, 2]),
+        duty(1, 0, "NIGHT", CALL),
+        duty(1, 2, "NIGHT", CALL),
+        *days_of(2, [0, 2]),
+    ]
+    improved = _improve(prog, schedule, "call")
+    figures = resident_figures(prog, improved)
+    assert figures.calls == {1: 1, 2: 1}
+    assert figures.switches == {1: 0, 2: 0}
+
+
+def test_weekend_move_shares_weekend_days() -> None:
+    """A resident on both weekend days gives one to the other, who had none."""
+    prog = program()
+    schedule = days_of(1, [0, 1, 2, 3, 5, 6]) + days_of(2, [0, 1, 2, 3, 4])
+    improved = _improve(prog, schedule, "weekend")
+    assert resident_figures(prog, improved).weekend_days == {1: 1, 2: 1}
+
+
+def test_hours_move_shares_sessions() -> None:
+    """Afternoons move from the resident with 50 h to the one with 25 h until within 5 h."""
+    prog = program()
+    schedule = days_of(1, [0, 1, 2, 3, 4]) + [duty(2, d, "AM") for d in range(5)]
+    improved = _improve(prog, schedule, "hours")
+    minutes = resident_figures(prog, improved).minutes
+    assert abs(minutes[1] - minutes[2]) <= 5 * 60
+    assert sum(minutes.values()) == 75 * 60
+
+
+def test_block_move_exchanges_the_rest_of_a_block() -> None:
+    """Ward every day against clinic on weekdays: the second week is exchanged."""
+    prog = program(days=14)
+    schedule = days_of(1, [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]) + days_of(
+        2, [0, 1, 2, 3, 4, 7, 8, 9, 10, 11], CLINIC
+    )
+    improved = _improve(prog, schedule, "block", block_days=14)
+    figures = resident_figures(prog, improved)
+    assert figures.weekend_days == {1: 1, 2: 1}
+    assert figures.switches == {1: 1, 2: 1}
+
+
+def test_moves_stay_within_a_pgy_class() -> None:
+    """A PGY-1 and a PGY-2 never exchange duty, however unfair their loads."""
+    prog = program(pgys=(1, 2))
+    schedule = [
+        *days_of(1, [0, 2]),
+        duty(1, 0, "NIGHT", CALL),
+        duty(1, 2, "NIGHT", CALL),
+        *days_of(2, [0, 2]),
+    ]
+    result = improve_schedule(prog, solution(schedule))
+    assert sorted(result.assignments) == sorted(schedule)
+
+
+def test_absent_residents_take_no_duty_and_no_night_into_an_absence() -> None:
+    """The receiver is absent the day after: the call night would end inside it (R9)."""
+    prog = program(absences=[(2, 1, 1), (2, 3, 3)])
+    schedule = [
+        *days_of(1, [0, 2]),
+        duty(1, 0, "NIGHT", CALL),
+        duty(1, 2, "NIGHT", CALL),
+        *days_of(2, [0, 2]),
+    ]
+    improved = _improve(prog, schedule, "call")
+    assert resident_figures(prog, improved).calls == {1: 2, 2: 0}
+
+
+@pytest.mark.parametrize("tier", ["tiny", "small"])
+def test_improvement_on_a_tier_is_valid_better_and_deterministic(tier: str) -> None:
+    """A tier's schedule improves, validates clean, and repeats hash for hash."""
+    prog = generate_dataset(tier, 0).program
+    constructed = solve_program(prog, seed=0)
+    copy = list(constructed.assignments)
+    first = improve_schedule(prog, constructed, settings=SMALL_BUDGET)
+    second = improve_schedule(prog, solve_program(prog, seed=0), settings=SMALL_BUDGET)
+    assert constructed.assignments == copy, "the input solution is not modified"
+    assert validate(prog, first.assignments) == []
+    before = measure_quality(prog, constructed.assignments).objective
+    assert measure_quality(prog, first.assignments).objective < before
+    assert schedule_hash(prog, first.assignments) == schedule_hash(prog, second.assignments)
+    assert first.improvement is not None
+    assert second.improvement is not None
+    assert first.improvement.as_dict() == second.improvement.as_dict()
+    assert first.improvement.moves_tried <= SMALL_BUDGET.improve_min_moves
+
+
+def test_a_zero_budget_changes_nothing() -> None:
+    """With no moves to try, the schedule is construction's."""
+    prog = generate_dataset("tiny", 0).program
+    constructed = solve_program(prog, seed=0)
+    none = SolverSettings(improve_min_moves=0, improve_moves_per_resident_session=0)
+    result = improve_schedule(prog, constructed, settings=none)
+    assert result.assignments == constructed.assignments
+    assert result.improvement is not None
+    assert result.improvement.moves_tried == 0
+
+
+def test_unknown_move_kind_is_refused() -> None:
+    """A typo in a move kind is an error, not a silent no-op."""
+    with pytest.raises(ValueError, match="unknown move kind"):
+        improve_schedule(program(), solution([]), kinds=("swap",))
+    assert set(MOVE_KINDS) == {"block", "call", "weekend", "hours"}
