@@ -22,6 +22,11 @@ def test_solve(bench_phase: Phase, tier: str) -> None:
     bench_phase("solve", tier)
 
 
+def test_improve(bench_phase: Phase, tier: str) -> None:
+    """Improve the constructed schedule's fairness with the deterministic local search."""
+    bench_phase("improve", tier)
+
+
 def test_validate(bench_phase: Phase, tier: str) -> None:
     """Check the schedule against R1-R10 with the independent validator."""
     bench_phase("validate", tier)

@@ -118,8 +118,8 @@ def test_a_round_runs_no_thread_but_the_loops_and_the_drivers(
 def test_an_unknown_phase_is_an_api_error(tiny_worker: tuple[WorkerProcess, Path]) -> None:
     """Asking for a phase the tree lacks raises WorkerApiError naming it; the worker goes on."""
     worker, _ = tiny_worker
-    with pytest.raises(WorkerApiError, match=r"improve\[tiny\].*'improve'"):
-        worker.time(f"improve[{TIER}]", rounds=1)
+    with pytest.raises(WorkerApiError, match=r"teleport\[tiny\].*'teleport'"):
+        worker.time(f"teleport[{TIER}]", rounds=1)
     assert len(worker.time(f"solve[{TIER}]", rounds=1).samples) == 1
 
 

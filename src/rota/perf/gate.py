@@ -22,7 +22,13 @@ from rota.datasets.tiers import get_tier
 from rota.errors import ResultsError, UsageError
 from rota.perf.atomic import write_atomic
 from rota.perf.gate_config import GateConfig
-from rota.perf.gate_exact import ENVIRONMENT_METRICS, Finding, compare_exact, environment_mismatch
+from rota.perf.gate_exact import (
+    ENVIRONMENT_METRICS,
+    Finding,
+    compare_exact,
+    environment_mismatch,
+    quality_skips,
+)
 from rota.perf.gate_timing import TimingRun, measure_pairs
 from rota.perf.results import ResultsStore, RunResults, encode
 from rota.perf.runner import SourceTree, WorkerApiError
@@ -190,6 +196,7 @@ def run_gate(
         mismatch = environment_mismatch(reference, head_results)
         if mismatch is not None:
             report.skipped.append(f"{', '.join(ENVIRONMENT_METRICS)} not compared: {mismatch}")
+        report.skipped.extend(quality_skips(reference, head_results))
         report.findings = compare_exact(reference, head_results, config)
     return report
 

@@ -57,6 +57,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "violations": 0.0,  # absolute: must stay 0
     "objective": 0.0,  # relative: a worse (higher) objective fails
     "max_call_spread": 0.0,  # absolute
+    "max_weekend_spread": 0.0,  # absolute, days
     "max_hours_spread": 0.0,  # absolute, hours
     "time_slope": 0.15,  # absolute increase of the fitted log-log slope across tiers
     "memory_slope": 0.15,  # absolute
@@ -69,6 +70,7 @@ ABSOLUTE = frozenset(
         "sql_rows_written",
         "violations",
         "max_call_spread",
+        "max_weekend_spread",
         "max_hours_spread",
         "time_slope",
         "memory_slope",

@@ -30,7 +30,12 @@ COUNTER_METRICS = (
     "violations",
     "objective",
     "max_call_spread",
+    "max_weekend_spread",
     "max_hours_spread",
+)
+#: Figures whose meaning is the quality definition's (compared only under the same one).
+QUALITY_METRICS = frozenset(
+    {"objective", "max_call_spread", "max_weekend_spread", "max_hours_spread"}
 )
 #: Metrics that depend on the interpreter and packages, not only on rota's code.
 ENVIRONMENT_METRICS = ("peak_memory", "allocations", "instructions")
@@ -100,8 +105,14 @@ def compare_exact(reference: RunResults, head: RunResults, config: GateConfig) -
         head_metrics = metrics_of(result)
         ref_result = reference.benchmark(result.name)
         ref_metrics = metrics_of(ref_result) if ref_result is not None else {}
+        same_quality = (ref_result is None) or (
+            ref_result.counters.get("quality_definition")
+            == result.counters.get("quality_definition")
+        )
         for metric, value in head_metrics.items():
             threshold = config.threshold(metric, result.name)
+            if metric in QUALITY_METRICS and not same_quality:
+                continue  # another quality definition: not comparable (see quality_skips)
             if metric == "violations" and value > 0:
                 findings.append(
                     Finding(result.name, metric, ref_metrics.get(metric), value, 0.0, "broken")
@@ -116,6 +127,22 @@ def compare_exact(reference: RunResults, head: RunResults, config: GateConfig) -
     findings.extend(_statement_growth(head))
     findings.extend(_slopes(reference, head, config, mismatch))
     return findings
+
+
+def quality_skips(reference: RunResults, head: RunResults) -> list[str]:
+    """Benchmarks whose quality figures were not compared: another quality definition."""
+    notes = []
+    for result in head.benchmarks:
+        ref = reference.benchmark(result.name)
+        if ref is None:
+            continue
+        ours, theirs = (r.counters.get("quality_definition") for r in (result, ref))
+        if ours != theirs and (ours is not None or theirs is not None):
+            notes.append(
+                f"{result.name} quality figures not compared: definition {ours} here, "
+                f"{theirs or 'quality-1'} in the reference"
+            )
+    return notes
 
 
 def _judge(config: GateConfig, benchmark: str, metric: str, base: float, head: float) -> Finding:

@@ -31,11 +31,12 @@ from rota.db.models import DatasetRow, ScheduleRunRow
 from rota.db.persist import RunRecord
 from rota.domain import Program
 from rota.engine.generate import generate, load, persist, solve_program, validate_schedule
-from rota.engine.quality import measure_quality, schedule_hash
+from rota.engine.improve import improve_schedule
+from rota.engine.quality import QUALITY_DEFINITION, measure_quality, schedule_hash
 from rota.engine.solver import Solution
 from rota.perf.sqlcount import SqlCounter
 
-PHASES = ("seed", "load", "solve", "validate", "persist", "generate")
+PHASES = ("seed", "load", "solve", "improve", "validate", "persist", "generate")
 
 Work = Callable[[], Awaitable[Any]]
 Reset = Callable[[], Awaitable[None]]
@@ -69,7 +70,8 @@ class Workbench:
         self.dataset_id = 0
         self.prepared_for = -1  # the dataset id the inputs below were prepared from
         self.program: Program
-        self.solution: Solution
+        self.constructed: Solution  # the solve phase's output, the improve phase's input
+        self.solution: Solution  # after improvement: what validate and persist work on
         self.record = RunRecord(dataset_id=0, seed=seed)
 
     @classmethod
@@ -90,7 +92,8 @@ class Workbench:
         if self.prepared_for == self.dataset_id:
             return
         self.program = await load(self.sessions, self.dataset_id)
-        self.solution = solve_program(self.program, seed=self.seed)
+        self.constructed = solve_program(self.program, seed=self.seed)
+        self.solution = improve_schedule(self.program, self.constructed)
         quality = measure_quality(self.program, self.solution.assignments)
         self.record = RunRecord(
             dataset_id=self.dataset_id,
@@ -120,6 +123,7 @@ class Workbench:
             "seed": self._seed,
             "load": lambda: load(self.sessions, self.dataset_id),
             "solve": self._solve,
+            "improve": self._improve,
             "validate": self._validate,
             "persist": lambda: persist(self.sessions, self.record, self.solution.assignments),
             "generate": lambda: generate(self.sessions, self.dataset_id, self.seed),
@@ -155,20 +159,27 @@ class Workbench:
             "resident_sessions": self.size,
             "fingerprint": self.generated.fingerprint,
         }
-        if phase in ("solve", "validate", "generate"):
+        if phase in ("solve", "improve", "validate", "generate"):
             counters["violations"] = len(validate_schedule(self.program, self.solution.assignments))
-        if phase in ("solve", "persist", "generate"):
+        if phase in ("solve", "improve", "persist", "generate"):
             counters["assignments"] = len(self.solution.assignments)
-        if phase in ("solve", "generate"):
+        quality: dict[str, Any] = {}
+        if phase == "solve":  # construction alone: its own schedule and quality
+            quality = measure_quality(self.program, self.constructed.assignments).as_dict()
+            counters["schedule_hash"] = schedule_hash(self.program, self.constructed.assignments)
+        if phase in ("improve", "generate"):
             quality = self.record.metrics
+            counters["schedule_hash"] = self.record.schedule_hash or ""
+        if phase in ("solve", "improve", "generate"):
             counters.update(
-                schedule_hash=self.record.schedule_hash or "",
                 coverage_ratio=quality["coverage_ratio"],
                 extra_coverage=quality["extra_coverage"],
                 rotation_switches=quality["rotation_switches"],
                 objective=quality["objective"],
                 max_call_spread=max(quality["call_spread"].values()),
+                max_weekend_spread=max(quality["weekend_spread"].values()),
                 max_hours_spread=max(quality["hours_spread"].values()),
+                quality_definition=QUALITY_DEFINITION,
             )
         return counters
 
@@ -184,6 +195,9 @@ class Workbench:
 
     async def _solve(self) -> Solution:
         return solve_program(self.program, seed=self.seed)
+
+    async def _improve(self) -> Solution:
+        return improve_schedule(self.program, self.constructed)
 
     async def _validate(self) -> int:
         return len(validate_schedule(self.program, self.solution.assignments))
