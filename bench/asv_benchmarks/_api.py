@@ -48,15 +48,26 @@ def require_phase(api: SimpleNamespace, phase: str) -> None:
         raise NotImplementedError(f"phase {phase!r} does not exist at this commit")
 
 
-def seed_databases(directory: Path) -> dict[str, str] | None:
-    """Seed one SQLite file per tier in ``directory``; ``None`` without the API.
+# The key of a setup_cache result made at a commit without the API. asv drops a ``None``
+# cache instead of passing it on, so the reason travels in a dict.
+UNAVAILABLE = "unavailable"
+
+
+def available(cache: dict[str, Any]) -> None:
+    """Skip (n/a) when ``setup_cache`` found no workloads API at this commit."""
+    if UNAVAILABLE in cache:
+        raise NotImplementedError(cache[UNAVAILABLE])
+
+
+def seed_databases(directory: Path) -> dict[str, str]:
+    """Seed one SQLite file per tier in ``directory``, or say why not (see UNAVAILABLE).
 
     Runs in asv's ``setup_cache``: once per commit, not once per benchmark process.
     """
     try:
         api = workbench_api()
-    except NotImplementedError:
-        return None
+    except NotImplementedError as exc:
+        return {UNAVAILABLE: str(exc)}
     paths: dict[str, str] = {}
     runner = api.AsyncRunner()
     try:

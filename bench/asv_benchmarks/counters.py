@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._api import PHASES, SEED, TIERS, require_phase, workbench_api
+from ._api import PHASES, SEED, TIERS, UNAVAILABLE, available, workbench_api
 
-Cache = dict[str, Any] | None
+Cache = dict[str, Any]
 
 
 def _measure(api: Any, runner: Any, bench: Any, phase: str, scratch: Path) -> dict[str, Any]:
@@ -31,11 +31,11 @@ def _measure(api: Any, runner: Any, bench: Any, phase: str, scratch: Path) -> di
 
 
 def setup_cache() -> Cache:
-    # Once per commit: every counter of every (tier, phase); None without the API.
+    # Once per commit: every counter of every (tier, phase), or why there are none.
     try:
         api = workbench_api()
-    except NotImplementedError:
-        return None
+    except NotImplementedError as exc:
+        return {UNAVAILABLE: str(exc)}
     results: dict[str, Any] = {"phases": list(api.phases)}
     runner = api.AsyncRunner()
     try:
@@ -61,8 +61,7 @@ setup_cache.timeout = 600  # type: ignore[attr-defined]
 
 
 def _figure(cache: Cache, tier: str, phase: str, key: str) -> Any:
-    if cache is None:
-        raise NotImplementedError("no rota workloads API at this commit")
+    available(cache)
     figures = cache.get(f"{tier}/{phase}")
     if figures is None:
         raise NotImplementedError(f"phase {phase!r} does not exist at this commit")

@@ -12,7 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._api import PHASES, TIERS, ProcessBench, require_phase, seed_databases, workbench_api
+from ._api import (
+    PHASES,
+    TIERS,
+    ProcessBench,
+    available,
+    require_phase,
+    seed_databases,
+    workbench_api,
+)
 
 
 class InnerClock:
@@ -29,7 +37,7 @@ CLOCK = InnerClock()
 PROCESS = ProcessBench()
 
 
-def setup_cache() -> dict[str, str] | None:
+def setup_cache() -> dict[str, str]:
     # Once per commit: seed every tier's SQLite file in asv's cache directory (the cwd).
     return seed_databases(Path.cwd())
 
@@ -46,15 +54,14 @@ class TimePhase:
     number = 1  # one work per sample: the reset must run between works
     version = "rota-time-1"
 
-    def setup(self, seeded: dict[str, str] | None, tier: str, phase: str) -> None:
-        if seeded is None:
-            raise NotImplementedError("no rota workloads API at this commit")
+    def setup(self, seeded: dict[str, str], tier: str, phase: str) -> None:
+        available(seeded)
         api = workbench_api()
         require_phase(api, phase)
         self.runner_bench: Any = PROCESS.get(api, seeded, tier)
         self.workload = self.runner_bench.workload(phase)
 
-    def time_phase(self, seeded: dict[str, str] | None, tier: str, phase: str) -> None:
+    def time_phase(self, seeded: dict[str, str], tier: str, phase: str) -> None:
         runner = PROCESS.runner
         runner.run(self.workload.reset())
         seconds, _ = runner.time(self.workload.work)
