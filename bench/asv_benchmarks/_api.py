@@ -8,6 +8,7 @@ benchmark's ``setup``, which asv records as skipped (n/a), never as a failure.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,10 +20,12 @@ from typing import Any
 TIERS = ("tiny", "small", "medium")
 PHASES = ("seed", "load", "solve", "validate", "persist", "generate")
 SEED = 0
+# A comma list of tiers to prepare (default: all of TIERS): `rota history run --tiers`
+# sets it, with a matching --bench filter, for quick runs such as the tests'.
+TIERS_VARIABLE = "ROTA_ASV_TIERS"
 
 
-def workbench_api() -> SimpleNamespace:
-    """The rota names the benchmarks use, or ``NotImplementedError`` (asv: skipped)."""
+def _load_api() -> SimpleNamespace | NotImplementedError:
     try:
         from rota.datasets.tiers import get_tier
         from rota.db.url import normalize_url
@@ -31,7 +34,7 @@ def workbench_api() -> SimpleNamespace:
         from rota.perf.workloads import PHASES as KNOWN_PHASES
         from rota.perf.workloads import Workbench
     except ImportError as exc:
-        raise NotImplementedError(f"no rota workloads API at this commit ({exc})") from None
+        return NotImplementedError(f"no rota workloads API at this commit ({exc})")
     return SimpleNamespace(
         get_tier=get_tier,
         normalize_url=normalize_url,
@@ -40,6 +43,20 @@ def workbench_api() -> SimpleNamespace:
         phases=tuple(KNOWN_PHASES),
         Workbench=Workbench,
     )
+
+
+# Imported with the suite, on purpose: asv's forkserver imports the suite once per commit
+# and forks every benchmark process from it, so rota, SQLAlchemy and memray are imported
+# once per commit rather than once per benchmark. Only names are bound here; no engine,
+# loop or database exists until a benchmark asks for one.
+_API = _load_api()
+
+
+def workbench_api() -> SimpleNamespace:
+    """The rota names the benchmarks use, or ``NotImplementedError`` (asv: skipped)."""
+    if isinstance(_API, NotImplementedError):
+        raise NotImplementedError(*_API.args)
+    return _API
 
 
 def require_phase(api: SimpleNamespace, phase: str) -> None:
@@ -59,28 +76,58 @@ def available(cache: dict[str, Any]) -> None:
         raise NotImplementedError(cache[UNAVAILABLE])
 
 
-def seed_databases(directory: Path) -> dict[str, str]:
-    """Seed one SQLite file per tier in ``directory``, or say why not (see UNAVAILABLE).
+def setup_cache() -> dict[str, Any]:
+    """Once per commit, shared by every benchmark: seeded databases and exact counters.
 
-    Runs in asv's ``setup_cache``: once per commit, not once per benchmark process.
+    asv keys a ``setup_cache`` by the module that defines it, so defining it here and
+    importing it into ``timing`` and ``counters`` makes one cache for both. It seeds one
+    SQLite file per tier in asv's cache directory (the working directory), which every
+    timing process copies, and measures every counter of every (tier, phase) once:
+    SQL statements and rows written with ``Workbench.count``, peak heap and allocations
+    with memray. Counts are exact, so once per commit is enough. Without the API the
+    cache only says why (see ``UNAVAILABLE``).
     """
     try:
         api = workbench_api()
     except NotImplementedError as exc:
         return {UNAVAILABLE: str(exc)}
-    paths: dict[str, str] = {}
+    seeded: dict[str, str] = {}
+    counters: dict[str, dict[str, Any]] = {}
+    tiers = [t for t in TIERS if t in os.environ.get(TIERS_VARIABLE, ",".join(TIERS)).split(",")]
     runner = api.AsyncRunner()
     try:
-        for tier in TIERS:
-            path = directory / f"rota-{tier}.db"
-            path.unlink(missing_ok=True)
-            url = api.normalize_url(f"sqlite:///{path}")
-            bench = runner.run(api.Workbench.open(api.get_tier(tier), url, seed=SEED))
-            runner.run(bench.close())
-            paths[tier] = str(path.resolve())
+        with tempfile.TemporaryDirectory(prefix="rota-asv-memray-") as scratch:
+            for tier in tiers:
+                path = Path.cwd() / f"rota-{tier}.db"
+                path.unlink(missing_ok=True)
+                url = api.normalize_url(f"sqlite:///{path}")
+                bench = runner.run(api.Workbench.open(api.get_tier(tier), url, seed=SEED))
+                try:
+                    for phase in PHASES:
+                        if phase in api.phases:
+                            counters[f"{tier}/{phase}"] = _count(
+                                api, runner, bench, phase, Path(scratch)
+                            )
+                finally:
+                    runner.run(bench.close())
+                seeded[tier] = str(path)
     finally:
         runner.close()
-    return paths
+    return {"seeded": seeded, "counters": counters}
+
+
+setup_cache.timeout = 600  # type: ignore[attr-defined]
+
+
+def _count(api: Any, runner: Any, bench: Any, phase: str, scratch: Path) -> dict[str, Any]:
+    figures = dict(runner.run(bench.count(phase)))
+    workload = bench.workload(phase)
+    runner.run(workload.reset())
+    memory, _ = api.measure_memory_async(runner.loop, workload.work, scratch / f"{phase}.bin")
+    runner.run(bench.prepare())  # the seed phase leaves a fresh dataset id behind
+    figures["peak_bytes"] = memory.peak_bytes
+    figures["allocations"] = memory.allocations
+    return figures
 
 
 class ProcessBench:
@@ -101,6 +148,8 @@ class ProcessBench:
         """The workbench of ``tier`` (opened from the seeded copy on first use)."""
         if tier in self.benches:
             return self.benches[tier]
+        if tier not in seeded:
+            raise NotImplementedError(f"tier {tier!r} was not prepared (see {TIERS_VARIABLE})")
         if self.runner is None:
             self.runner = api.AsyncRunner()
             self.tmp = Path(tempfile.mkdtemp(prefix="rota-asv-"))

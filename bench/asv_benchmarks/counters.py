@@ -1,68 +1,28 @@
 """Exact counters and memory per phase and tier, as ``track_`` benchmarks with units.
 
 Counts are exact and machine-independent, so one untimed run per (phase, tier) and
-commit is enough: ``setup_cache`` makes them all once per commit (SQL statements and
-rows written from ``Workbench.count``, peak heap and allocations from a memray pass of
-the same work) and every ``track_`` benchmark reads its figure from that cache. Memory is
+commit is enough: the shared ``setup_cache`` (in ``_api``) makes them all once per
+commit (SQL statements and rows written from ``Workbench.count``, peak heap and
+allocations from a memray pass of the same work) and every ``track_`` benchmark reads
+its figure from that cache. Memory is
 memray's peak of the work alone, not ``peakmem_``, which is the whole process's RSS
 (about 73 MB of imports here) and blind to the work.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from ._api import PHASES, SEED, TIERS, UNAVAILABLE, available, workbench_api
+from ._api import PHASES, TIERS, available, setup_cache
+
+__all__ = ["PhaseCounters", "Quality", "setup_cache"]  # setup_cache: asv's, shared
 
 Cache = dict[str, Any]
 
 
-def _measure(api: Any, runner: Any, bench: Any, phase: str, scratch: Path) -> dict[str, Any]:
-    figures = dict(runner.run(bench.count(phase)))
-    workload = bench.workload(phase)
-    runner.run(workload.reset())
-    memory, _ = api.measure_memory_async(runner.loop, workload.work, scratch / f"{phase}.bin")
-    runner.run(bench.prepare())  # seed leaves a fresh dataset id behind
-    figures["peak_bytes"] = memory.peak_bytes
-    figures["allocations"] = memory.allocations
-    return figures
-
-
-def setup_cache() -> Cache:
-    # Once per commit: every counter of every (tier, phase), or why there are none.
-    try:
-        api = workbench_api()
-    except NotImplementedError as exc:
-        return {UNAVAILABLE: str(exc)}
-    results: dict[str, Any] = {"phases": list(api.phases)}
-    runner = api.AsyncRunner()
-    try:
-        with tempfile.TemporaryDirectory(prefix="rota-asv-counters-") as tmp:
-            scratch = Path(tmp)
-            for tier in TIERS:
-                url = api.normalize_url(f"sqlite:///{scratch / tier}.db")
-                bench = runner.run(api.Workbench.open(api.get_tier(tier), url, seed=SEED))
-                try:
-                    for phase in PHASES:
-                        if phase in api.phases:
-                            results[f"{tier}/{phase}"] = _measure(
-                                api, runner, bench, phase, scratch
-                            )
-                finally:
-                    runner.run(bench.close())
-    finally:
-        runner.close()
-    return results
-
-
-setup_cache.timeout = 600  # type: ignore[attr-defined]
-
-
 def _figure(cache: Cache, tier: str, phase: str, key: str) -> Any:
     available(cache)
-    figures = cache.get(f"{tier}/{phase}")
+    figures = cache["counters"].get(f"{tier}/{phase}")
     if figures is None:
         raise NotImplementedError(f"phase {phase!r} does not exist at this commit")
     if figures.get(key) is None:

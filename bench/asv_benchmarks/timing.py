@@ -9,7 +9,6 @@ the loop itself never reach a sample.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ._api import (
@@ -18,7 +17,7 @@ from ._api import (
     ProcessBench,
     available,
     require_phase,
-    seed_databases,
+    setup_cache,
     workbench_api,
 )
 
@@ -35,14 +34,7 @@ class InnerClock:
 
 CLOCK = InnerClock()
 PROCESS = ProcessBench()
-
-
-def setup_cache() -> dict[str, str]:
-    # Once per commit: seed every tier's SQLite file in asv's cache directory (the cwd).
-    return seed_databases(Path.cwd())
-
-
-setup_cache.timeout = 600  # type: ignore[attr-defined]
+__all__ = ["CLOCK", "PROCESS", "TimePhase", "setup_cache"]  # setup_cache: asv's, shared
 
 
 class TimePhase:
@@ -54,14 +46,13 @@ class TimePhase:
     number = 1  # one work per sample: the reset must run between works
     version = "rota-time-1"
 
-    def setup(self, seeded: dict[str, str], tier: str, phase: str) -> None:
-        available(seeded)
+    def setup(self, cache: dict[str, Any], tier: str, phase: str) -> None:
+        available(cache)
         api = workbench_api()
         require_phase(api, phase)
-        self.runner_bench: Any = PROCESS.get(api, seeded, tier)
-        self.workload = self.runner_bench.workload(phase)
+        self.workload = PROCESS.get(api, cache["seeded"], tier).workload(phase)
 
-    def time_phase(self, seeded: dict[str, str], tier: str, phase: str) -> None:
+    def time_phase(self, cache: dict[str, Any], tier: str, phase: str) -> None:
         runner = PROCESS.runner
         runner.run(self.workload.reset())
         seconds, _ = runner.time(self.workload.work)

@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "validate",
     "export",
     "bench",
+    "history",
 )
 
 
