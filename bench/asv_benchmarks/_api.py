@@ -11,6 +11,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -151,7 +152,7 @@ class ProcessBench:
         if tier not in seeded:
             raise NotImplementedError(f"tier {tier!r} was not prepared (see {TIERS_VARIABLE})")
         if self.runner is None:
-            self.runner = api.AsyncRunner()
+            self.runner = api.AsyncRunner(timer=time.process_time)
             self.tmp = Path(tempfile.mkdtemp(prefix="rota-asv-"))
             atexit.register(self.close)
         assert self.tmp is not None

@@ -35,7 +35,7 @@ class PhaseCounters:
 
     params = (list(TIERS), list(PHASES))
     param_names = ("tier", "phase")
-    version = "rota-counters-1"
+    version = "rota-counters-1"  # pinned: edits to this file must not drop the history
 
     def setup(self, cache: Cache, tier: str, phase: str) -> None:
         _figure(cache, tier, phase, "sql_statements")  # n/a before the API or phase
@@ -66,7 +66,7 @@ class Quality:
 
     params = (list(TIERS),)
     param_names = ("tier",)
-    version = "rota-quality-1"
+    version = "rota-quality-1"  # pinned, as above
 
     def setup(self, cache: Cache, tier: str) -> None:
         _figure(cache, tier, "generate", "violations")

@@ -5,6 +5,14 @@ event loop. Here asv's ``timer`` attribute is an inner clock: it only advances w
 workload's work runs, measured inside the coroutine by ``AsyncRunner.time`` on a loop
 created once per process, so the untimed reset between rounds, opening the workbench and
 the loop itself never reach a sample.
+
+The clock is the process's CPU time (``time.process_time``: every thread, aiosqlite's
+included), not wall time. The history is recorded commit after commit on a shared
+machine whose load changes between them; wall times of the same code then differed up to
+threefold from one commit to the next here, which hides any real step, while CPU time
+barely moves with other processes' load. Time spent blocked (on disk, on a lock) is not
+counted: the SQL counters show more statements, and wall time is measured by
+``rota bench`` and compared by the gate, interleaved on one machine.
 """
 
 from __future__ import annotations
@@ -38,13 +46,13 @@ __all__ = ["CLOCK", "PROCESS", "TimePhase", "setup_cache"]  # setup_cache: asv's
 
 
 class TimePhase:
-    """Wall time of one phase's work on one tier (the reset between rounds excluded)."""
+    """CPU time of one phase's work on one tier (the reset between rounds excluded)."""
 
     params = (list(TIERS), list(PHASES))
     param_names = ("tier", "phase")
     timer = CLOCK
     number = 1  # one work per sample: the reset must run between works
-    version = "rota-time-1"
+    version = "rota-cpu-time-1"  # pinned: edits to this file must not drop the history
 
     def setup(self, cache: dict[str, Any], tier: str, phase: str) -> None:
         available(cache)

@@ -70,6 +70,7 @@ class Series:
     values: tuple[float | None, ...]
     low: tuple[float | None, ...]
     high: tuple[float | None, ...]
+    weights: tuple[float | None, ...] = ()  # asv's: 2 / width of the 99% interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,28 +177,41 @@ def load_history(config: Path, machine: str = DEFAULT_MACHINE) -> History:
     series: dict[str, Series] = {}
     for name, bench in sorted(benchmarks.items()):
         combos = _param_combos(bench)
-        values: dict[tuple[str, ...], list[list[float | None]]] = {c: [[], [], []] for c in combos}
+        values: dict[tuple[str, ...], list[list[float | None]]] = {
+            c: [[], [], [], []] for c in combos
+        }
         for result in results:
             per_combo = _result_values(result, name, bench, combos)
-            for combo, triple in zip(combos, per_combo, strict=True):
-                for column, value in zip(values[combo], triple, strict=True):
+            for combo, point in zip(combos, per_combo, strict=True):
+                for column, value in zip(values[combo], point, strict=True):
                     column.append(value)
-        for combo, (mid, low, high) in values.items():
+        for combo, (mid, low, high, weights) in values.items():
             shown = tuple(_unquote(p) for p in combo)
             full = f"{name}({', '.join(shown)})" if combo else name
             series[full] = Series(
-                full, name, shown, str(bench.get("unit", "")), tuple(mid), tuple(low), tuple(high)
+                full,
+                name,
+                shown,
+                str(bench.get("unit", "")),
+                tuple(mid),
+                tuple(low),
+                tuple(high),
+                tuple(weights),
             )
     return History(machine, commits, dates, series)
 
 
 def find_regression(
-    values: Sequence[float | None], threshold: float, newest: int = DEFAULT_NEWEST
+    values: Sequence[float | None],
+    threshold: float,
+    newest: int = DEFAULT_NEWEST,
+    weights: Sequence[float | None] | None = None,
 ) -> tuple[int, int, float, float] | None:
     """The regression step that starts among the ``newest`` points with a value, if any.
 
     Runs ``asv.step_detect.detect_steps`` and ``detect_regressions`` (upward steps that
-    persist to the newest value and exceed ``threshold`` relative to the level before).
+    persist to the newest value and exceed ``threshold`` relative to the level before),
+    with the weights ``asv publish`` gives them when there are any.
 
     Returns:
         (index of the last good point, index of the first bad one, value before, value
@@ -208,7 +222,8 @@ def find_regression(
     present = [i for i, v in enumerate(values) if v is not None and not math.isnan(v)]
     if len(present) < 2:
         return None
-    steps = detect_steps(list(values))
+    usable = weights is not None and any(w is not None for w in weights)
+    steps = detect_steps(list(values), list(weights) if usable and weights else None)
     _latest, _best, positions = detect_regressions(steps, threshold=threshold)
     if not positions:
         return None
@@ -227,7 +242,7 @@ def check_history(
     """Every series whose newest commits start a regression step beyond ``threshold``."""
     found = []
     for series in history.series.values():
-        hit = find_regression(series.values, threshold, newest)
+        hit = find_regression(series.values, threshold, newest, series.weights)
         if hit is None:
             continue
         last_good, first_bad, before, after = hit
@@ -253,10 +268,13 @@ def _commit_order(conf: Any, dates: dict[str, int | None]) -> dict[str, tuple[in
     """Sort keys: asv's revision number when git knows every commit, else the date."""
     from asv import repo as asv_repo
     from asv import util
+    from asv.plugins.git import Git
 
+    if not Git.is_local_repo(conf.repo):  # asv would try to clone it: order by date alone
+        return {c: (0, int(dates[c] or 0)) for c in dates}
     try:
         revisions: dict[str, int] = asv_repo.get_repo(conf).get_revisions(set(dates))
-    except (util.ProcessError, util.UserError, OSError):  # no repository: dates alone
+    except (util.ProcessError, util.UserError, OSError):  # not a usable repository
         revisions = {}
     if set(revisions) != set(dates):
         revisions = {}
@@ -272,13 +290,16 @@ def _param_combos(bench: dict[str, Any]) -> list[tuple[str, ...]]:
     return [tuple(combo) for combo in itertools.product(*params)]
 
 
+Point = tuple[float | None, float | None, float | None, float | None]
+
+
 def _result_values(
     result: Any, name: str, bench: dict[str, Any], combos: list[tuple[str, ...]]
-) -> list[tuple[float | None, float | None, float | None]]:
-    """(value, low quartile, high quartile) per combo; ``None`` where there is none."""
-    empty: list[tuple[float | None, float | None, float | None]] = [(None, None, None)] * len(
-        combos
-    )
+) -> list[Point]:
+    """(value, low quartile, high quartile, weight) per combo; ``None`` where none."""
+    from asv import _stats
+
+    empty: list[Point] = [(None, None, None, None)] * len(combos)
     if name not in result.get_all_result_keys():
         return empty
     if result.benchmark_version.get(name) != bench.get("version"):
@@ -288,13 +309,14 @@ def _result_values(
     stats = result.get_result_stats(name, params)
     if not params:
         raw, stats = [raw], [stats]
-    out: list[tuple[float | None, float | None, float | None]] = []
+    out: list[Point] = []
     for value, stat in zip(raw, stats, strict=True):
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            out.append((None, None, None))
+            out.append((None, None, None, None))
             continue
         stat = stat or {}
-        out.append((float(value), stat.get("q_25", value), stat.get("q_75", value)))
+        weight = _stats.get_weight(stat) if stat else None
+        out.append((float(value), stat.get("q_25", value), stat.get("q_75", value), weight))
     return out
 
 

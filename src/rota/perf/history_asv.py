@@ -98,11 +98,13 @@ def run_history(
     _asv(root, "machine", "--yes", f"--machine={machine}", quiet=True)
     options = [f"--machine={machine}", "--skip-existing-commits", *HISTORY_PROFILE]
     options += [f"--bench={regex}" for regex in bench]
-    env = None
+    # Exact counters must repeat run to run: a fixed hash seed keeps set and dict layouts,
+    # and so memray's allocation counts, the same in every benchmark process.
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
     if tiers:
         # Parameterized names read "time_phase(tiny, generate)", "track_objective(tiny)".
         options.append(f"--bench=\\(({'|'.join(map(re.escape, tiers))})[,)]")
-        env = {**os.environ, TIERS_VARIABLE: ",".join(tiers)}
+        env[TIERS_VARIABLE] = ",".join(tiers)
     return _asv(root, "run", *options, *extra, spec, env=env)
 
 

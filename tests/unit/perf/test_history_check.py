@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,3 +134,54 @@ def test_missing_history_is_exit_2_in_one_line(
     assert "rota history run" in err
     with pytest.raises(HistoryError):
         load_history(tmp_path / "asv.conf.json")
+
+
+COMMITTED = Path(__file__).resolve().parents[3] / "results" / "asv"
+
+
+def inject_slow_commit(results: Path, factor: float) -> str:
+    """Add a newest commit to a copy of the history: every timing ``factor`` times slower."""
+    machine = results / "rota-ci"
+    files = sorted(machine.glob("*-*.json"), key=lambda f: json.loads(f.read_text())["date"])
+    newest = json.loads(files[-1].read_text())
+    columns = newest["result_columns"]
+    scaled = [c for c in columns if c in ("result", "samples") or c.startswith("stats_ci_")]
+    scaled += ["stats_q_25", "stats_q_75"]
+    commit = "f" * 40
+    newest["commit_hash"] = commit
+    newest["date"] += 60_000
+    for name, row in newest["results"].items():
+        if not name.startswith("timing."):
+            continue
+        for column in scaled:
+            i = columns.index(column)
+            if i < len(row) and row[i] is not None:
+                row[i] = [_scale(v, factor) for v in row[i]]
+    suffix = files[-1].name.split("-", 1)[1]
+    (machine / f"{commit[:8]}-{suffix}").write_text(json.dumps(newest))
+    return commit
+
+
+def _scale(value: Any, factor: float) -> Any:
+    if isinstance(value, list):
+        return [_scale(v, factor) for v in value]
+    return None if value is None else value * factor
+
+
+@pytest.mark.skipif(not (COMMITTED / "rota-ci").is_dir(), reason="no committed history")
+def test_injected_slow_commit_on_the_committed_history_is_caught(tmp_path: Path) -> None:
+    """A copy of the committed history plus a 3x slower newest commit exits 1 naming it."""
+    root = COMMITTED.parents[1]
+    shutil.copytree(COMMITTED, tmp_path / "results" / "asv")
+    shutil.copy(root / "asv.conf.json", tmp_path / "asv.conf.json")
+    shutil.copy(root / "pyproject.toml", tmp_path / "pyproject.toml")
+    threshold = time_min_effect(tmp_path / "pyproject.toml")
+    before = {r.series for r in check_history(load_history(tmp_path / "asv.conf.json"), threshold)}
+
+    commit = inject_slow_commit(tmp_path / "results" / "asv", 3.0)
+    history = load_history(tmp_path / "asv.conf.json")
+    assert history.commits[-1] == commit
+    caught = [r for r in check_history(history, threshold) if r.series not in before]
+    assert caught
+    assert all(r.first_bad == commit and r.series.startswith("timing.") for r in caught)
+    assert main(["history", "check", "--root", str(tmp_path)]) == 1
