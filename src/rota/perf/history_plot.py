@@ -1,7 +1,7 @@
 """``results/plots/history.png``: the asv history per tier, drawn with matplotlib.
 
 One column per tier, commits oldest to newest along x (n/a commits leave a gap): the
-end-to-end median time with its interquartile spread, then the exact counters of the
+end-to-end median CPU time (the asv suite's clock) with its interquartile spread, then the exact counters of the
 end-to-end phase (SQL, memory, schedule quality). Values come from
 :func:`rota.perf.history.load_history`, which reads asv's files with asv's own loader.
 """
@@ -74,7 +74,7 @@ def draw_history_plot(
     for col, tier in enumerate(tiers):
         ax = axes[0][col]
         _time_panel(ax, x, history.series[f"{_TIME}({tier}, generate)"])
-        ax.set_title(f"{tier}: generate (end to end), median time", fontsize=10)
+        ax.set_title(f"{tier}: generate (end to end), median CPU time", fontsize=10)
         for row, (title, lines) in enumerate(_PANELS, start=1):
             ax = axes[row][col]
             for template, label, scale in lines:
@@ -105,7 +105,7 @@ def _time_panel(ax: object, x: list[int], series: Series) -> None:
     high = _scaled(series.high, 1e3)
     ax.fill_between(x, low, high, alpha=0.25, label="interquartile range")  # type: ignore[attr-defined]
     ax.plot(x, mid, marker="o", ms=3.5, label="median")  # type: ignore[attr-defined]
-    ax.set_ylabel("ms")  # type: ignore[attr-defined]
+    ax.set_ylabel("ms of CPU")  # type: ignore[attr-defined]
     ax.set_ylim(bottom=0)  # type: ignore[attr-defined]
     ax.grid(alpha=0.3)  # type: ignore[attr-defined]
     ax.legend(fontsize=7, loc="lower left")  # type: ignore[attr-defined]
