@@ -102,8 +102,8 @@ def run_history(
     # and so memray's allocation counts, the same in every benchmark process.
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if tiers:
-        # Parameterized names read "time_phase(tiny, generate)", "track_objective(tiny)".
-        options.append(f"--bench=\\(({'|'.join(map(re.escape, tiers))})[,)]")
+        # asv matches "time_phase('tiny', 'generate')", "track_objective('tiny')".
+        options.append(f"--bench=\\('?({'|'.join(map(re.escape, tiers))})'?[,)]")
         env[TIERS_VARIABLE] = ",".join(tiers)
     return _asv(root, "run", *options, *extra, spec, env=env)
 

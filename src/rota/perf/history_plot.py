@@ -1,8 +1,8 @@
 """``results/plots/history.png``: the asv history per tier, drawn with matplotlib.
 
 One column per tier, commits oldest to newest along x (n/a commits leave a gap): the
-end-to-end median CPU time (the asv suite's clock) with its interquartile spread, then the exact counters of the
-end-to-end phase (SQL, memory, schedule quality). Values come from
+end-to-end median CPU time (the asv suite's clock) with its interquartile spread, then
+the exact counters of the end-to-end phase (SQL, memory, schedule quality). Values come from
 :func:`rota.perf.history.load_history`, which reads asv's files with asv's own loader.
 """
 
