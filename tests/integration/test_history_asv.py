@@ -79,11 +79,13 @@ def throwaway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with (repo / "README.md").open("a") as readme:
         readme.write("\nA trivial change.\n")
     git(repo, "commit", "-q", "-am", "a trivial change")
-    # asv records machine facts in ~/.asv-machine.json: keep the user's file untouched.
+    # asv records machine facts in ~/.asv-machine.json: keep the user's file untouched,
+    # and pip's cache where it was.
+    pip_cache = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
+    monkeypatch.setenv("PIP_CACHE_DIR", pip_cache)
     return repo
 
 

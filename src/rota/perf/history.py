@@ -146,7 +146,7 @@ def load_history(config: Path, machine: str = DEFAULT_MACHINE) -> History:
     from asv import util
     from asv.benchmarks import Benchmarks
     from asv.config import Config
-    from asv.results import iter_results_for_machine
+    from asv.results import Results
 
     config = config.resolve()
     root = config.parent
@@ -164,9 +164,19 @@ def load_history(config: Path, machine: str = DEFAULT_MACHINE) -> History:
         )
     try:
         benchmarks = Benchmarks.load(conf)
-        results = list(iter_results_for_machine(conf.results_dir, machine))
     except (util.UserError, OSError, ValueError, KeyError) as exc:
-        raise HistoryError(f"{machine_dir}: unreadable asv history ({exc})") from None
+        raise HistoryError(f"{conf.results_dir}: unreadable asv benchmark list ({exc})") from None
+    results = []
+    # asv's own iterator logs a warning and skips a file it cannot read: a missing commit
+    # would then pass for no change, so every file is loaded here and any failure is fatal.
+    for path in sorted(machine_dir.glob("*.json")):
+        if path.name == "machine.json":
+            continue
+        try:
+            results.append(Results.load(str(path), machine_name=machine))
+        except (util.UserError, OSError, ValueError, KeyError, TypeError) as exc:
+            message = " ".join(str(exc).split())
+            raise HistoryError(f"{path}: unreadable asv results ({message})") from None
     results = [r for r in results if r.commit_hash]
     if not results:
         raise HistoryError(f"{machine_dir}: no asv results files (run 'rota history run')")

@@ -185,3 +185,19 @@ def test_injected_slow_commit_on_the_committed_history_is_caught(tmp_path: Path)
     assert caught
     assert all(r.first_bad == commit and r.series.startswith("timing.") for r in caught)
     assert main(["history", "check", "--root", str(tmp_path)]) == 1
+
+
+@pytest.mark.skipif(not (COMMITTED / "rota-ci").is_dir(), reason="no committed history")
+def test_corrupt_results_file_is_exit_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A results file asv cannot read is an unreadable history (exit 2), never skipped."""
+    root = COMMITTED.parents[1]
+    shutil.copytree(COMMITTED, tmp_path / "results" / "asv")
+    shutil.copy(root / "asv.conf.json", tmp_path / "asv.conf.json")
+    victim = sorted((tmp_path / "results" / "asv" / "rota-ci").glob("*-*.json"))[0]
+    victim.write_text("{ not json")
+    assert main(["history", "check", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert victim.name in err
