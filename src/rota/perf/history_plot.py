@@ -84,7 +84,7 @@ def draw_history_plot(
             ax.set_title(f"{tier}: {title}", fontsize=10)
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7, loc="lower left")
+            ax.legend(fontsize=7, loc="best")
     for ax in axes[-1]:
         ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=7, family="monospace")
         ax.set_xlabel("commit (oldest to newest; gaps: n/a before the workloads API)", fontsize=8)
