@@ -30,6 +30,7 @@ __all__ = [
     "VENDOR_DIR",
     "asv_argv",
     "publish_history",
+    "record_machine",
     "run_history",
     "vendor_page",
 ]
@@ -93,9 +94,7 @@ def run_history(
     """
     _require_config(root)
     spec = range_spec or f"{FIRST_COMMIT}^..HEAD"
-    # `asv machine --yes` records this host's facts under the fixed name, so results
-    # from any CI machine land in results/asv/<machine>/.
-    _asv(root, "machine", "--yes", f"--machine={machine}", quiet=True)
+    record_machine(machine)
     options = [f"--machine={machine}", "--skip-existing-commits", *HISTORY_PROFILE]
     options += [f"--bench={regex}" for regex in bench]
     # Exact counters must repeat run to run: a fixed hash seed keeps set and dict layouts,
@@ -106,6 +105,20 @@ def run_history(
         options.append(f"--bench=\\('?({'|'.join(map(re.escape, tiers))})'?[,)]")
         env[TIERS_VARIABLE] = ",".join(tiers)
     return _asv(root, "run", *options, *extra, spec, env=env)
+
+
+def record_machine(machine: str) -> None:
+    """Record this host's facts in ``~/.asv-machine.json`` under the name ``machine``.
+
+    asv names results after the hostname, which changes between CI machines; a fixed
+    name puts every run's results in ``results/asv/<machine>/``. ``asv machine --yes
+    --machine NAME`` would store the name alone: it only keeps the values that differ
+    from the detected ones, so the facts are passed here explicitly.
+    """
+    from asv.machine import Machine
+
+    facts = {**Machine.get_defaults(), "machine": machine}
+    Machine.load(machine_name=machine, **facts)
 
 
 def publish_history(root: Path) -> Path:
