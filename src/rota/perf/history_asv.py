@@ -115,9 +115,22 @@ def record_machine(machine: str) -> None:
     --machine NAME`` would store the name alone: it only keeps the values that differ
     from the detected ones, so the facts are passed here explicitly.
     """
+    import platform
+
     from asv.machine import Machine
 
-    facts = {**Machine.get_defaults(), "machine": machine}
+    # asv draws a separate line for every distinct set of machine facts, so only facts
+    # that stay put between CI hosts of one kind are kept: not the kernel release, not
+    # the RAM size, which would split the history at every new host.
+    detected = Machine.get_defaults()
+    facts = {
+        "machine": machine,
+        "arch": detected["arch"],
+        "cpu": detected["cpu"],
+        "num_cpu": detected["num_cpu"],
+        "os": platform.system(),
+        "ram": "",
+    }
     Machine.load(machine_name=machine, **facts)
 
 
