@@ -27,6 +27,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "bench",
     "gate",
     "plot",
+    "history",
 )
 
 
