@@ -30,12 +30,14 @@ def _load_api() -> SimpleNamespace | NotImplementedError:
     try:
         from rota.datasets.tiers import get_tier
         from rota.db.url import normalize_url
-        from rota.perf.memory import measure_memory_async
         from rota.perf.timing import AsyncRunner
         from rota.perf.workloads import PHASES as KNOWN_PHASES
         from rota.perf.workloads import Workbench
     except ImportError as exc:
         return NotImplementedError(f"no rota workloads API at this commit ({exc})")
+    measure_memory_async = _memory_measurer()
+    if isinstance(measure_memory_async, NotImplementedError):
+        return measure_memory_async
     return SimpleNamespace(
         get_tier=get_tier,
         normalize_url=normalize_url,
@@ -44,6 +46,29 @@ def _load_api() -> SimpleNamespace | NotImplementedError:
         phases=tuple(KNOWN_PHASES),
         Workbench=Workbench,
     )
+
+
+def _memory_measurer() -> Any:
+    """The commit's memray measurement: the worker's (now) or rota.perf.memory's (before).
+
+    Both are called as ``(loop, work, capture) -> (figures, _)`` with ``peak_bytes`` and
+    ``allocations`` on the figures.
+    """
+    try:
+        from rota.perf.worker import measure_memory
+    except ImportError:
+        try:
+            from rota.perf.memory import (  # type: ignore[import-not-found]  # older commits
+                measure_memory_async,
+            )
+        except ImportError as exc:
+            return NotImplementedError(f"no memray measurement at this commit ({exc})")
+        return measure_memory_async
+
+    def measure(loop: Any, work: Any, capture: Path) -> tuple[Any, None]:
+        return measure_memory(loop, work, capture), None
+
+    return measure
 
 
 # Imported with the suite, on purpose: asv's forkserver imports the suite once per commit

@@ -17,7 +17,6 @@ whatever it finds); ``rota history check`` turns them into an exit code.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,28 +108,23 @@ class Regression:
 
 
 def time_min_effect(pyproject: Path) -> float:
-    """The gate's relative minimum effect on time: ``[tool.rota.gate] time_min_effect``.
+    """The gate's minimum effect on time: ``[tool.rota.gate.thresholds] time``.
 
-    One place for the threshold: the gate's table in ``pyproject.toml``. A missing file,
-    table or key means the default (0.05, that is 5%).
+    One place for the threshold: the gate's own configuration loader reads and validates
+    it. A missing file means the gate's default (0.05, that is 5%).
 
     Raises:
-        HistoryError: If the file cannot be parsed or the value is not a fraction >= 0.
+        HistoryError: If the gate's configuration is unreadable or invalid.
     """
+    from rota.errors import UsageError
+    from rota.perf.gate_config import DEFAULT_THRESHOLDS, load_gate_config
+
+    if not pyproject.is_file():
+        return DEFAULT_THRESHOLDS["time"]
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return DEFAULT_TIME_MIN_EFFECT
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"{pyproject}: cannot read the gate thresholds ({exc})") from None
-    gate = data.get("tool", {}).get("rota", {}).get("gate", {})
-    value = gate.get("time_min_effect", DEFAULT_TIME_MIN_EFFECT)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise HistoryError(
-            f"{pyproject}: [tool.rota.gate] time_min_effect must be a fraction such as "
-            f"0.05, not {value!r}"
-        )
-    return float(value)
+        return load_gate_config(pyproject).threshold("time", "*")
+    except UsageError as exc:
+        raise HistoryError(str(exc)) from None
 
 
 def load_history(config: Path, machine: str = DEFAULT_MACHINE) -> History:

@@ -109,13 +109,13 @@ def test_check_history_names_series_and_commits() -> None:
 
 
 def test_threshold_comes_from_the_gate_table(tmp_path: Path) -> None:
-    """[tool.rota.gate] time_min_effect is the threshold; without it, the default."""
+    """The gate's time threshold is the history's; without the file, the default."""
     pyproject = tmp_path / "pyproject.toml"
     assert time_min_effect(pyproject) == DEFAULT_TIME_MIN_EFFECT
-    pyproject.write_text("[tool.rota.gate]\ntime_min_effect = 0.1\n")
+    pyproject.write_text("[tool.rota.gate.thresholds]\ntime = 0.1\n")
     assert time_min_effect(pyproject) == pytest.approx(0.1)
-    pyproject.write_text("[tool.rota.gate]\ntime_min_effect = 'lots'\n")
-    with pytest.raises(HistoryError, match="time_min_effect"):
+    pyproject.write_text("[tool.rota.gate.thresholds]\ntime = 'lots'\n")
+    with pytest.raises(HistoryError, match=r"thresholds\.time"):
         time_min_effect(pyproject)
 
 
