@@ -19,7 +19,7 @@ from typing import Any
 # The tiers and phases asv knows. Params must be the same at every commit; a phase a
 # commit lacks (``improve`` before it exists, for instance) reports n/a there.
 TIERS = ("tiny", "small", "medium")
-PHASES = ("seed", "load", "solve", "validate", "persist", "generate")
+PHASES = ("seed", "load", "solve", "improve", "validate", "persist", "generate")
 SEED = 0
 # A comma list of tiers to prepare (default: all of TIERS): `rota history run --tiers`
 # sets it, with a matching --bench filter, for quick runs such as the tests'.
