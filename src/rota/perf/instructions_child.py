@@ -14,7 +14,8 @@ exactly where the timing pass reads its clock, and the profile is dumped under t
 benchmark id (``solve[tiny]``). Each finished id is printed on stdout, one per line.
 
 ``SPEC`` is JSON: ``{"tiers": [names], "phases": [names], "db_url": str | null,
-"scratch": dir}``; without ``db_url`` each tier gets the SQLite file ``<scratch>/<tier>.db``.
+"scratch": dir, "rounds": n}``; without ``db_url`` each tier gets the SQLite file
+``<scratch>/<tier>.db``. Each counted round is dumped as ``<id>#<round>``.
 
 Sensitivity hook, for tests only: with ``ROTA_INSTRUCTIONS_BALLAST=PHASE:N`` in the
 environment, every benchmark of ``PHASE`` also runs ``N`` iterations of a fixed pure
@@ -99,7 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # wants it: at wall-clock moments, so at different instructions from run to run, and
     # under valgrind some 50 times more often per instruction than natively. Hand-offs
     # where a thread waits (aiosqlite's queue, the loop's selector, SQLite's calls) stay.
+    interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        _count_all(spec, extra)
+    finally:
+        sys.setswitchinterval(interval)
+    return 0
+
+
+def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
     rounds = int(spec.get("rounds", 1))
     switch = CollectionSwitch()
     with AsyncRunner(timer=switch) as runner:
@@ -125,7 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                         _count(runner, switch, round_label(workload.name, round_), work)
             finally:
                 runner.run(bench.close())
-    return 0
 
 
 def _count(runner: AsyncRunner, switch: CollectionSwitch, label: str, work: Work) -> None:
