@@ -49,6 +49,7 @@ from rota.perf.workloads import PHASES
 
 __all__ = [
     "DEFAULT_ROUNDS",
+    "WARMUP_ROUNDS",
     "InstructionsError",
     "child_command",
     "child_environment",
@@ -62,6 +63,10 @@ __all__ = [
 Progress = Callable[[str], None]  # told the benchmark id each time one is counted
 
 DEFAULT_ROUNDS = 3
+# Uncounted rounds before counting: CPython 3.11 quickens a function's code after 8
+# calls (or loop iterations) and specialises its instructions as it goes; code that
+# runs once per round must be past that, or the first counted rounds pay for it.
+WARMUP_ROUNDS = 12
 _FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"
 _LOG_TAIL = 25  # lines of the child's stderr and valgrind's log shown on failure
 
@@ -182,6 +187,7 @@ def _count_rounds(
             "db_url": db_url,
             "scratch": str(scratch),
             "rounds": rounds,
+            "warmup": WARMUP_ROUNDS,
         }
         command = child_command(spec, profiles_dir, scratch / "valgrind.log")
         _run_child(command, scratch, rounds, progress)

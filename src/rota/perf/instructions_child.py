@@ -4,18 +4,19 @@ Started by :func:`rota.perf.instructions.instruction_pass` as
 ``python -m rota.perf.instructions_child SPEC`` under ``valgrind --tool=callgrind
 --instr-atstart=no``, so nothing is counted until this process asks. For each tier it
 opens the tier's :class:`~rota.perf.workloads.Workbench` (seeding and preparing, not
-counted), and for each phase runs one warm-up round (reset then work, not counted, as
-the timing pass warms up: first-call imports and SQLAlchemy's statement cache are not
-the phase's steady cost), the reset again, a full garbage collection (so a phase's
-count does not depend on the allocations of the phases before it), and then the work
-once through :class:`~rota.perf.timing.AsyncRunner` with a
+counted), and for each phase runs warm-up rounds (reset then work, not counted, as the
+timing pass warms up: first-call imports, SQLAlchemy's statement cache and CPython's
+quickening and specialising of code that has run a few times, at most 8 calls in 3.11,
+are not the phase's steady cost). Then per counted round: the reset again, a full
+garbage collection (so a count does not depend on the allocations before it), and the
+work once through :class:`~rota.perf.timing.AsyncRunner` with a
 :class:`~rota.perf.callgrind.CollectionSwitch` as its clock: counting starts and stops
 exactly where the timing pass reads its clock, and the profile is dumped under the
 benchmark id (``solve[tiny]``). Each finished id is printed on stdout, one per line.
 
 ``SPEC`` is JSON: ``{"tiers": [names], "phases": [names], "db_url": str | null,
-"scratch": dir, "rounds": n}``; without ``db_url`` each tier gets the SQLite file
-``<scratch>/<tier>.db``. Each counted round is dumped as ``<id>#<round>``.
+"scratch": dir, "rounds": n, "warmup": n}``; without ``db_url`` each tier gets the
+SQLite file ``<scratch>/<tier>.db``. Each counted round is dumped as ``<id>#<round>``.
 
 Sensitivity hook, for tests only: with ``ROTA_INSTRUCTIONS_BALLAST=PHASE:N`` in the
 environment, every benchmark of ``PHASE`` also runs ``N`` iterations of a fixed pure
@@ -111,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
     rounds = int(spec.get("rounds", 1))
+    warmup = int(spec.get("warmup", 1))
     switch = CollectionSwitch()
     with AsyncRunner(timer=switch) as runner:
         if extra is not None:
@@ -128,8 +130,9 @@ def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
                     work = workload.work
                     if extra is not None and extra[0] == phase:
                         work = _with_ballast(work, extra[1])
-                    runner.run(workload.reset())  # warm-up round, not counted
-                    runner.run(work())
+                    for _ in range(warmup):  # not counted
+                        runner.run(workload.reset())
+                        runner.run(work())
                     for round_ in range(1, rounds + 1):
                         runner.run(workload.reset())
                         _count(runner, switch, round_label(workload.name, round_), work)
