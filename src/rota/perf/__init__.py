@@ -7,6 +7,9 @@ part never pulls in SciPy, matplotlib or memray for another):
 - :mod:`rota.perf.async_bench`: the same through pytest-benchmark's ``benchmark`` fixture.
 - :mod:`rota.perf.sqlcount`: exact SQL statement and row counts (:class:`SqlCounter`).
 - :mod:`rota.perf.memory`: the memray memory pass.
+- :mod:`rota.perf.instructions`: the callgrind instruction pass (its child process in
+  :mod:`rota.perf.instructions_child`, client requests in :mod:`rota.perf.callgrind`,
+  profile files read by :mod:`rota.perf.callgrind_output`).
 - :mod:`rota.perf.stats`: summaries, base-versus-head comparison, scaling slopes.
 - :mod:`rota.perf.machine`: machine, package and git context.
 - :mod:`rota.perf.results`: the versioned results store.

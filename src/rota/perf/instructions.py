@@ -29,6 +29,7 @@ counts can differ in the last digits; the README gives the measured spread.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -40,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import rota
-from rota.datasets.tiers import Tier
+from rota.datasets.tiers import Tier, parse_tiers
 from rota.errors import RotaError
 from rota.perf import callgrind
 from rota.perf.callgrind_output import CallgrindProfile, read_profiles
@@ -55,6 +56,7 @@ __all__ = [
     "child_environment",
     "count_rounds",
     "instruction_pass",
+    "main",
     "median_profile",
     "profile_file_name",
     "valgrind_available",
@@ -97,7 +99,7 @@ def instruction_pass(
     phases: Sequence[str] = PHASES,
     *,
     db_url: str | None = None,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     rounds: int = DEFAULT_ROUNDS,
     progress: Progress | None = None,
 ) -> dict[str, int]:
@@ -125,13 +127,14 @@ def instruction_pass(
             the child process fails (its error output is in the message).
     """
     counts: dict[str, int] = {}
+    keep_dir = None if out_dir is None else Path(out_dir)
 
     def keep_median(name: str, profiles: list[CallgrindProfile]) -> None:
         chosen = median_profile(profiles)
         counts[name] = chosen.instructions
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            shutil.move(chosen.path, out_dir / profile_file_name(name))
+        if keep_dir is not None:
+            keep_dir.mkdir(parents=True, exist_ok=True)
+            shutil.move(chosen.path, keep_dir / profile_file_name(name))
 
     _count_rounds(tiers, phases, db_url=db_url, rounds=rounds, progress=progress, keep=keep_median)
     return counts
@@ -301,3 +304,39 @@ def _scratch_parent() -> str:
     # Always /tmp when there is one, so the databases' paths have the same length
     # whatever TMPDIR says; the directory's own name has a fixed length too.
     return "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Count instructions per benchmark and print them (``python -m rota.perf.instructions``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rota.perf.instructions",
+        description="Instructions executed per benchmark, counted under callgrind.",
+    )
+    parser.add_argument("--tiers", default="tiny", help="comma list of tiers, or all")
+    parser.add_argument("--phases", default=",".join(PHASES), help="comma list of phases")
+    parser.add_argument("--db", default=None, help="database URL (default: SQLite files)")
+    parser.add_argument("--out-dir", type=Path, default=None, help="keep the profiles here")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        counts = instruction_pass(
+            parse_tiers(args.tiers),
+            [p.strip() for p in args.phases.split(",") if p.strip()],
+            db_url=args.db,
+            out_dir=args.out_dir,
+            rounds=args.rounds,
+        )
+    except RotaError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        for name, count in counts.items():
+            print(f"{name:20} {count:>15,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

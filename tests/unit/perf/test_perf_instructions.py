@@ -20,6 +20,9 @@ from rota.perf.instructions import (
     profile_file_name,
     valgrind_available,
 )
+from rota.perf.instructions import (
+    main as instructions_main,
+)
 from rota.perf.instructions_child import parse_ballast, round_label, split_label
 
 
@@ -135,3 +138,12 @@ def test_child_runs_natively_and_names_every_round(
         "solve[tiny]#2",
     ]
     assert (tmp_path / "tiny.db").exists()
+
+
+def test_command_line_without_valgrind_prints_the_note_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m rota.perf.instructions`` names what is missing and exits with 2."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert instructions_main(["--tiers", "tiny"]) == 2
+    assert capsys.readouterr().err.startswith("instructions unavailable: valgrind is not on PATH")
