@@ -20,11 +20,18 @@ of these changes the instructions executed:
   very ``rota``, no user site-packages, no ``VALGRIND_OPTS``): nothing a shell set;
 - the databases: SQLite files in a fresh directory under ``/tmp`` whose path always has
   the same length (SQLite and the drivers walk the path on every connection);
-- warm-up and garbage collection before each count (see the child's docstring).
+- the GIL's switch interval (no clock-driven hand-offs between threads) and valgrind's
+  ``--fair-sched=yes`` (threads take turns in the order they asked);
+- uncounted warm-up rounds, past CPython's quickening, and a garbage collection before
+  each counted round (see the child's docstring).
 
-Within one run the child's threads are still scheduled by valgrind at run time, and
-the event loop may poll a different number of times while aiosqlite's thread works, so
-counts can differ in the last digits; the README gives the measured spread.
+What is not fixed: when aiosqlite's thread and the event loop hand work to each other
+depends on the operating system's scheduling, and with it the order in which the two
+threads allocate, hence object addresses, hence dict probe lengths and hits in
+CPython's type attribute cache. Counts therefore move a little from process to
+process, most on the tiny tier's database phases, least for pure computation on the
+larger tiers; the README gives the measured spread. Each benchmark's count is the
+median of a few counted rounds within the process.
 """
 
 from __future__ import annotations
@@ -222,7 +229,7 @@ def child_command(spec: Mapping[str, object], profiles_dir: Path, log_file: Path
         valgrind,
         "--tool=callgrind",
         "--instr-atstart=no",  # count nothing until the child switches instrumentation on
-        "--fair-sched=yes",
+        "--fair-sched=yes",  # threads take valgrind's lock in the order they asked
         f"--callgrind-out-file={profiles_dir / 'callgrind.out.%p'}",
         f"--log-file={log_file}",
         sys.executable,
