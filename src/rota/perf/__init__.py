@@ -12,6 +12,9 @@ part never pulls in SciPy, matplotlib or memray for another):
   times a generation's phases from outside the engine.
 - :mod:`rota.perf.gate`, ``gate_config``, ``gate_exact``, ``gate_stats``, ``gate_timing``,
   ``gate_report``, :mod:`rota.perf.calibrate`: the regression gate and its calibration.
+- :mod:`rota.perf.instructions`: the callgrind instruction pass (its child process in
+  :mod:`rota.perf.instructions_child`, client requests in :mod:`rota.perf.callgrind`,
+  profile files read by :mod:`rota.perf.callgrind_output`).
 - :mod:`rota.perf.stats`: summaries, base-versus-head comparison, scaling slopes.
 - :mod:`rota.perf.machine`: machine, package and git context.
 - :mod:`rota.perf.results`: the versioned results store.

@@ -11,6 +11,10 @@ import pytest
 MODULES = [
     "async_bench",
     "atomic",
+    "callgrind",
+    "callgrind_output",
+    "instructions",
+    "instructions_child",
     "machine",
     "plots",
     "results",
