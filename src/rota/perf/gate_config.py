@@ -198,7 +198,9 @@ def parse_gate_config(table: Mapping[str, Any], *, source: str) -> GateConfig:
     overrides = tuple(
         Override(
             pattern=_string(item, "pattern", f"{where} override[{i}]"),
-            metric=_metric(_string(item, "metric", f"{where} override[{i}]"), where),
+            metric=_metric(
+                _string(item, "metric", f"{where} override[{i}]"), f"{where} override[{i}]"
+            ),
             threshold=_non_negative(item.get("threshold"), f"{where} override[{i}].threshold"),
         )
         for i, item in enumerate(_tables(table.get("override", []), f"{where} override"))
@@ -206,7 +208,7 @@ def parse_gate_config(table: Mapping[str, Any], *, source: str) -> GateConfig:
     accepted = tuple(
         Acceptance(
             pattern=_string(item, "pattern", f"{where} accept[{i}]"),
-            metric=_metric(_string(item, "metric", f"{where} accept[{i}]"), where),
+            metric=_metric(_string(item, "metric", f"{where} accept[{i}]"), f"{where} accept[{i}]"),
             allowed=_non_negative(item.get("allowed"), f"{where} accept[{i}].allowed"),
             reason=_string(item, "reason", f"{where} accept[{i}]"),
         )
@@ -220,12 +222,14 @@ def parse_gate_config(table: Mapping[str, Any], *, source: str) -> GateConfig:
     inconclusive_fails = table.get("inconclusive_fails", False)
     if not isinstance(inconclusive_fails, bool):
         raise UsageError(f"{where} inconclusive_fails: must be true or false")
+    timing_tiers = _tiers(table.get("timing_tiers", ["tiny", "small"]), f"{where} timing_tiers")
+    exact_tiers = _tiers(
+        table.get("exact_tiers", ["tiny", "small", "medium"]), f"{where} exact_tiers"
+    )
     return GateConfig(
         alpha=alpha,
-        timing_tiers=_tiers(table.get("timing_tiers", ["tiny", "small"]), f"{where} timing_tiers"),
-        exact_tiers=_tiers(
-            table.get("exact_tiers", ["tiny", "small", "medium"]), f"{where} exact_tiers"
-        ),
+        timing_tiers=timing_tiers,
+        exact_tiers=exact_tiers,
         budget_seconds=_positive(table.get("budget_seconds", 180), f"{where} budget_seconds"),
         inconclusive_fails=inconclusive_fails,
         min_pairs=min_pairs,

@@ -124,6 +124,21 @@ def compare_exact(reference: RunResults, head: RunResults, config: GateConfig) -
                 findings.append(Finding(result.name, metric, None, value, threshold, "new"))
                 continue
             findings.append(_judge(config, result.name, metric, ref_metrics[metric], value))
+    measured = {b.name for b in head.benchmarks}
+    head_tiers = {b.tier for b in head.benchmarks}
+    findings.extend(
+        Finding(
+            missing.name,
+            "benchmark",
+            None,
+            None,
+            0.0,
+            "regression",
+            "in the reference but not measured here (a phase removed or broken?)",
+        )
+        for missing in reference.benchmarks
+        if missing.name not in measured and missing.tier in head_tiers
+    )
     findings.extend(_statement_growth(head))
     findings.extend(_slopes(reference, head, config, mismatch))
     return findings

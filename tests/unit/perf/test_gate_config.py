@@ -357,3 +357,12 @@ def test_cli_with_a_bad_config_exits_2_with_one_line(
     assert str(bad) in lines[0]
     assert captured.out == ""
     assert list(tmp_path.iterdir()) == [bad]  # nothing measured, nothing written
+
+
+@pytest.mark.parametrize("kind", ["override", "accept"])
+def test_an_unknown_metric_names_its_entry(kind: str) -> None:
+    """The error for an unknown metric says which override or accept entry holds it."""
+    entry = {"pattern": "*", "metric": "speed", "threshold": 0.1, "allowed": 1, "reason": "r"}
+    entry.pop("allowed" if kind == "override" else "threshold")
+    with pytest.raises(UsageError, match=rf"{kind}\[0\]: unknown metric 'speed'"):
+        parse_gate_config({kind: [entry]}, source=SOURCE)

@@ -433,3 +433,11 @@ def test_missing_baseline_error_is_the_only_output_on_stderr(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("rota: error: ")
+
+
+def test_a_benchmark_of_the_reference_missing_here_is_a_regression() -> None:
+    """A phase the reference measured on a tier this run measured, but this run lacks, fails."""
+    findings = compare_exact(run(bench("load"), bench("seed")), run(bench("load")), DEFAULTS)
+    missing = [f for f in findings if f.metric == "benchmark"]
+    assert [(f.benchmark, f.status) for f in missing] == [("seed[tiny]", "regression")]
+    assert report(findings).exit_code == EXIT["regression"]
