@@ -37,6 +37,7 @@ PHASE_COUNTERS = {
     "seed": COMMON_COUNTERS,
     "load": COMMON_COUNTERS,
     "solve": COMMON_COUNTERS | SCHEDULE_COUNTERS,
+    "improve": COMMON_COUNTERS | SCHEDULE_COUNTERS,
     "validate": COMMON_COUNTERS | {"violations"},
     "persist": COMMON_COUNTERS | {"assignments"},
     "generate": COMMON_COUNTERS | SCHEDULE_COUNTERS,

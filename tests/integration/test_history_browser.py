@@ -113,13 +113,20 @@ def served(published: Path) -> Iterator[str]:
 
 
 def _is_ancestor(commit: str) -> bool:
+    """Whether asv draws ``commit`` for the branch: it follows first parents only."""
+    return commit in _first_parents()
+
+
+@functools.cache
+def _first_parents() -> frozenset[str]:
     done = subprocess.run(
-        ["git", "merge-base", "--is-ancestor", commit, "HEAD"],
+        ["git", "rev-list", "--first-parent", "HEAD"],
         cwd=ROOT,
         capture_output=True,
-        check=False,
+        text=True,
+        check=True,
     )
-    return done.returncode == 0
+    return frozenset(done.stdout.split())
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
