@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rota.cli.common import Command, console, run_async
+from rota.cli.common import Command, console, positive_int, run_async
 from rota.datasets.tiers import DEFAULT_TIERS, Tier, parse_tiers
 
 if TYPE_CHECKING:
@@ -88,17 +88,6 @@ async def _check_reachable(db: str) -> None:
 
     async with open_database(normalize_url(db)):
         pass
-
-
-def positive_int(text: str) -> int:
-    """Parse a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 class Bench(Command):

@@ -85,6 +85,17 @@ def seed_value(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """Parse a whole number of at least 1 (process counts, trials, commits ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def add_seed_option(parser: argparse.ArgumentParser) -> None:
     """An optional ``--seed N`` option (default 0)."""
     parser.add_argument(

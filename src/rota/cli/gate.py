@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rota.cli.common import Command, console
+from rota.cli.common import Command, console, positive_int
 from rota.errors import UsageError
 
 PYPROJECT = Path("pyproject.toml")
@@ -187,7 +187,9 @@ class Gate(Command):
         parser.add_argument(
             "--update-baseline", action="store_true", help="measure and write the baseline"
         )
-        parser.add_argument("--trials", type=int, default=10, help="calibrate: trials of each kind")
+        parser.add_argument(
+            "--trials", type=positive_int, default=10, help="calibrate: trials of each kind"
+        )
         parser.add_argument("--tiers", default="tiny,small,medium", help="calibrate: tiers")
         parser.add_argument(
             "--inject",
@@ -203,8 +205,6 @@ class Gate(Command):
     def run_from_args(self, args: argparse.Namespace) -> int:
         """Run the gate or its calibration."""
         if args.action == "calibrate":
-            if args.trials < 1:
-                raise UsageError("--trials must be at least 1")
             return run_calibration(
                 config_path=args.config,
                 trials=args.trials,

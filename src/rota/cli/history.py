@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from rota.cli.common import Command, console
+from rota.cli.common import Command, console, positive_int
 from rota.errors import UsageError
 from rota.perf.history import (
     DEFAULT_MACHINE,
@@ -91,16 +91,6 @@ def check_command(
     return 1 if found else 0
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, not {value}")
-    return value
-
-
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -146,7 +136,7 @@ class History(Command):
         )
         parser.add_argument(
             "--newest",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_NEWEST,
             metavar="N",
             help=f"check: steps starting in the newest N commits (default: {DEFAULT_NEWEST})",
