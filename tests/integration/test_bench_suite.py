@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from rota.cli import main
+from rota.perf.instructions import valgrind_available
 from rota.perf.results import RESULTS_FORMAT_VERSION, ResultsStore
 from rota.perf.suite import ALLOWED_THREADS, ROUNDS
 from rota.perf.workloads import PHASES
@@ -126,6 +127,7 @@ def test_rota_bench_writes_results_v2_memory_plot_and_capture(
         str(plot),
         "--capture-dir",
         str(captures),
+        "--no-instructions",  # counted in the next test; small costs a minute under callgrind
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
@@ -141,6 +143,8 @@ def test_rota_bench_writes_results_v2_memory_plot_and_capture(
         assert b.peak_memory_bytes, b.name
         assert b.allocations, b.name
         assert b.counters.get("violations", 0) == 0, b.name
+        assert b.instructions is None, b.name
+    assert run.settings["instructions"] is None
     assert run.settings["processes_per_tier"] == processes
     assert set(run.settings["threads_seen"]) <= ALLOWED_THREADS
     assert run.machine
@@ -165,6 +169,17 @@ def test_rota_bench_writes_under_results_local_by_default(workdir: Path) -> None
     assert sorted(p.name for p in (workdir / "results").iterdir()) == ["local"]
     (saved,) = (local / "runs").iterdir()
     assert saved.suffix == ".json"
+    run = ResultsStore(local / "runs").latest()
+    if valgrind_available() is None:  # issue 11: counted by default up to small
+        assert all(b.instructions for b in run.benchmarks), run.benchmarks
+        assert run.settings["instructions"]["tiers"] == ["tiny"]
+        solve = run.benchmark("solve[tiny]")
+        assert solve is not None
+        assert f"{solve.instructions:,}" in proc.stdout
+    else:
+        assert run.settings["instructions"] == f"{valgrind_available()}; " + (
+            "the suite runs without instruction counts"
+        )
     assert (local / "memray" / "generate-tiny.bin").exists()
     assert "scaling plot: not drawn" in proc.stdout  # one tier: no plot file
     assert not (local / "plots").exists()

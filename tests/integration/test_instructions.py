@@ -39,20 +39,27 @@ def test_one_percent_more_solver_work_shows_in_solve_and_not_in_load(
     inflated = instruction_pass(tiny, ["load", "solve"])
     solve_change = inflated["solve[tiny]"] / base["solve[tiny]"] - 1
     load_change = inflated["load[tiny]"] / base["load[tiny]"] - 1
-    if abs(load_change) >= 0.01:
-        # The database phases of the tiny tier have a known rare between-process jump
-        # (README, "Instructions under callgrind"): one more process tells it from a
-        # real change, which would show again.
-        again = instruction_pass(tiny, ["load"])
-        load_change = min(load_change, again["load[tiny]"] / base["load[tiny]"] - 1, key=abs)
     print(f"ballast {iterations} iterations: solve {solve_change:+.4%}, load {load_change:+.4%}")
     assert solve_change == pytest.approx(0.01, abs=0.001)
-    # The database phases of tiny move by up to ~0.4% between processes (README); +1% of
-    # solver work must not show as anything like +1% there.
-    assert abs(load_change) < 0.01
+    # Nothing in load: within the pass's stated between-process tolerance (0.01%).
+    assert abs(load_change) <= 0.0001
     # the kept profiles are there for callgrind_annotate
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
         f"callgrind.out.ballast-{CALIBRATION_ITERATIONS}",
         "callgrind.out.load-tiny",
         "callgrind.out.solve-tiny",
     ]
+
+
+def test_two_processes_of_the_same_commit_count_alike_on_the_database_phases() -> None:
+    """Issue 11: the phases that talk to SQLite repeat within 0.01% from process to process.
+
+    They are the ones aiosqlite's thread used to make vary (by up to 2.8% in CI); the
+    README's table has five processes of every benchmark on tiny..medium.
+    """
+    tiny = [get_tier("tiny")]
+    phases = ["seed", "load", "persist"]
+    first, second = instruction_pass(tiny, phases), instruction_pass(tiny, phases)
+    assert first.keys() == second.keys() == {f"{p}[tiny]" for p in phases}
+    for name, count in first.items():
+        assert abs(second[name] - count) <= 0.0001 * count, (name, count, second[name])

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rota.cli.common import Command, console, positive_int, run_async
-from rota.datasets.tiers import DEFAULT_TIERS, Tier, parse_tiers
+from rota.datasets.tiers import DEFAULT_TIERS, Tier, get_tier, parse_tiers
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 DEFAULT_RESULTS_DIR = Path("results/local/runs")
 DEFAULT_PLOT = Path("results/local/plots/scaling.png")
 DEFAULT_CAPTURE_DIR = Path("results/local/memray")
+#: The largest tier the instruction pass counts by default: a round under callgrind
+#: costs some 40 times its native time (README, "Instructions under callgrind").
+INSTRUCTIONS_UP_TO = "small"
 
 
 def run(
@@ -28,9 +31,15 @@ def run(
     results_dir: Path = DEFAULT_RESULTS_DIR,
     plot: Path = DEFAULT_PLOT,
     capture_dir: Path = DEFAULT_CAPTURE_DIR,
+    instructions: bool | None = None,
     out: Console | None = None,
 ) -> int:
-    """Run the suite and report; returns 0, or 1 when a schedule broke a rule."""
+    """Run the suite and report; returns 0, or 1 when a schedule broke a rule.
+
+    ``instructions``: ``None`` counts the tiers up to :data:`INSTRUCTIONS_UP_TO` when
+    valgrind is here (else a note says why not), ``True`` every tier (an error when it
+    cannot), ``False`` none.
+    """
     # Imported here, not at the top: `rota tiers` and `rota --help` must not pay for them.
     from rich.console import Console
     from rich.markup import escape
@@ -49,8 +58,17 @@ def run(
     screen = console(out)
     if db is not None:
         run_async(_check_reachable(db))  # one line for a bad URL or a dead server, up front
+    counted, note = instruction_tiers(tiers, instructions)
+    if note is not None:
+        screen.print(escape(note))
     settings = SuiteSettings(
-        tiers=tiers, db_url=db, memory=memory, processes=processes, capture_dir=capture_dir
+        tiers=tiers,
+        db_url=db,
+        memory=memory,
+        processes=processes,
+        capture_dir=capture_dir,
+        instruction_tiers=counted,
+        instructions_note=note,
     )
     # The bar lives in this (parent) process only; the workers that time run no thread
     # of it, so its refreshes never compete with a timed round.
@@ -82,6 +100,29 @@ def run(
     return 1 if broken else 0
 
 
+def instruction_tiers(
+    tiers: tuple[Tier, ...], wanted: bool | None
+) -> tuple[tuple[str, ...], str | None]:
+    """The tiers the instruction pass counts, and the note to print when it does not run.
+
+    Raises:
+        UsageError: ``--instructions`` was asked for and valgrind cannot count here.
+    """
+    from rota.errors import UsageError
+    from rota.perf.instructions import valgrind_available
+
+    if wanted is False:
+        return (), None
+    missing = valgrind_available()
+    if missing is not None:
+        if wanted:
+            raise UsageError(f"--instructions: {missing}")
+        return (), f"{missing}; the suite runs without instruction counts"
+    limit = get_tier(INSTRUCTIONS_UP_TO).resident_sessions
+    counted = tuple(t.name for t in tiers if wanted or t.resident_sessions <= limit)
+    return counted, None
+
+
 async def _check_reachable(db: str) -> None:
     from rota.db.engine import open_database
     from rota.db.url import normalize_url
@@ -96,7 +137,8 @@ class Bench(Command):
     Every tier is timed in --processes fresh worker processes (the unit of replication),
     each phase (seed, load, solve, validate, persist, generate) for a share of the
     rounds; exact counters (SQL statements, rows written, quality) come from an untimed
-    run; peak memory and allocations from memray in a separate pass. Outputs go to
+    run; peak memory and allocations from memray in a separate pass; instructions under
+    callgrind (tiers up to small by default, when valgrind is here). Outputs go to
     results/local/ (ignored by git) unless --results-dir, --plot, --capture-dir say
     otherwise.
     """
@@ -118,6 +160,14 @@ class Bench(Command):
             help="benchmark on this database (default: a SQLite file per worker process)",
         )
         parser.add_argument("--no-memory", action="store_true", help="skip the memory pass")
+        parser.add_argument(
+            "--instructions",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="count instructions under callgrind: every tier (--instructions), none "
+            f"(--no-instructions); default: tiers up to {INSTRUCTIONS_UP_TO} when valgrind "
+            "is installed",
+        )
         parser.add_argument(
             "--processes",
             type=positive_int,
@@ -161,6 +211,7 @@ class Bench(Command):
             results_dir=args.results_dir,
             plot=args.plot,
             capture_dir=args.capture_dir,
+            instructions=args.instructions,
         )
 
 

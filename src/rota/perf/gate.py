@@ -11,6 +11,7 @@ usage problem (exit 2), not a pass.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
 import tempfile
 import tomllib
@@ -27,6 +28,7 @@ from rota.perf.gate_exact import (
     Finding,
     compare_exact,
     environment_mismatch,
+    instructions_mismatch,
     quality_skips,
 )
 from rota.perf.gate_timing import TimingRun, measure_pairs
@@ -128,7 +130,11 @@ def update_baseline(
         if progress:
             progress("measuring exact metrics of the working tree")
         results = exact_results(
-            tree, [get_tier(t) for t in config.exact_tiers], Path(scratch), db_url=db_url
+            tree,
+            [get_tier(t) for t in config.exact_tiers],
+            Path(scratch),
+            db_url=db_url,
+            instruction_tiers=config.instruction_tiers,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, encode(results))
@@ -196,6 +202,10 @@ def run_gate(
         mismatch = environment_mismatch(reference, head_results)
         if mismatch is not None:
             report.skipped.append(f"{', '.join(ENVIRONMENT_METRICS)} not compared: {mismatch}")
+        elif config.instruction_tiers:
+            unlike = instructions_mismatch(reference, head_results)
+            if unlike is not None:
+                report.skipped.append(f"instructions not compared: {unlike}")
         report.skipped.extend(quality_skips(reference, head_results))
         report.findings = compare_exact(reference, head_results, config)
     return report
@@ -206,7 +216,13 @@ def _exact(tree: SourceTree, config: GateConfig, scratch: Path, db_url: str | No
     tiers = sorted(
         {*config.exact_tiers, *config.timing_tiers}, key=lambda t: get_tier(t).resident_sessions
     )
-    return exact_results(tree, [get_tier(t) for t in tiers], scratch, db_url=db_url)
+    return exact_results(
+        tree,
+        [get_tier(t) for t in tiers],
+        scratch,
+        db_url=db_url,
+        instruction_tiers=config.instruction_tiers,
+    )
 
 
 @contextlib.contextmanager
@@ -223,6 +239,7 @@ def _worktree(top: Path, ref: str, where: Path) -> Iterator[tuple[Path, str]]:
     )
     if added.returncode != 0:
         raise UsageError(f"--base {ref}: git worktree add failed: {added.stderr.strip()}")
+    _lend_extension(where)
     try:
         yield where, commit[:7]
     finally:
@@ -231,6 +248,21 @@ def _worktree(top: Path, ref: str, where: Path) -> Iterator[tuple[Path, str]]:
             capture_output=True,
             check=False,
         )
+
+
+def _lend_extension(root: Path) -> None:
+    """Copy this rota's built callgrind extension into a checkout that can count with it.
+
+    A fresh worktree has the C source but nothing built; the extension only makes
+    callgrind's client requests, the same for any commit, so the head's serves the base.
+    """
+    import rota.perf
+
+    perf = root / "src" / "rota" / "perf"
+    if not (perf / "instructions_child.py").is_file():
+        return  # a commit from before the instruction pass
+    for built in Path(rota.perf.__file__).parent.glob("_callgrind*.so"):
+        shutil.copy2(built, perf / built.name)
 
 
 def _check_dependencies(head_root: Path, base_root: Path, label: str) -> None:

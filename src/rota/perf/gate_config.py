@@ -12,6 +12,7 @@ Example::
     alpha = 0.05                 # false-alarm rate of the whole run (Holm over benchmarks)
     timing_tiers = ["tiny", "small"]
     exact_tiers = ["tiny", "small", "medium"]
+    instruction_tiers = ["tiny"]   # of exact_tiers, counted under callgrind ([] for none)
     budget_seconds = 180
     inconclusive_fails = false
 
@@ -51,7 +52,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "time": 0.05,  # minimum effect on the median time that counts as a change
     "peak_memory": 0.05,
     "allocations": 0.005,
-    "instructions": 0.005,
+    "instructions": 0.01,
     "sql_statements": 0.0,  # absolute: any added statement fails
     "sql_rows_written": 0.0,  # absolute
     "violations": 0.0,  # absolute: must stay 0
@@ -81,6 +82,7 @@ _TOP_KEYS = {
     "alpha",
     "timing_tiers",
     "exact_tiers",
+    "instruction_tiers",
     "budget_seconds",
     "inconclusive_fails",
     "min_pairs",
@@ -118,6 +120,7 @@ class GateConfig:
     alpha: float = 0.05
     timing_tiers: tuple[str, ...] = ("tiny", "small")
     exact_tiers: tuple[str, ...] = ("tiny", "small", "medium")
+    instruction_tiers: tuple[str, ...] = ("tiny",)  # counted under callgrind; [] for none
     budget_seconds: float = 180.0
     inconclusive_fails: bool = False
     min_pairs: int = 8
@@ -226,10 +229,23 @@ def parse_gate_config(table: Mapping[str, Any], *, source: str) -> GateConfig:
     exact_tiers = _tiers(
         table.get("exact_tiers", ["tiny", "small", "medium"]), f"{where} exact_tiers"
     )
+    raw_instruction_tiers = table.get("instruction_tiers", ["tiny"])
+    instruction_tiers: tuple[str, ...] = (
+        ()
+        if raw_instruction_tiers == []
+        else _tiers(raw_instruction_tiers, f"{where} instruction_tiers")
+    )
+    outside = [t for t in instruction_tiers if t not in exact_tiers]
+    if outside:
+        raise UsageError(
+            f"{where} instruction_tiers: {outside[0]} is not among exact_tiers; "
+            "add it there or drop it here"
+        )
     return GateConfig(
         alpha=alpha,
         timing_tiers=timing_tiers,
         exact_tiers=exact_tiers,
+        instruction_tiers=instruction_tiers,
         budget_seconds=_positive(table.get("budget_seconds", 180), f"{where} budget_seconds"),
         inconclusive_fails=inconclusive_fails,
         min_pairs=min_pairs,

@@ -19,7 +19,13 @@ from rota.perf.gate_config import ABSOLUTE, GateConfig
 from rota.perf.results import BenchmarkResult, RunResults
 from rota.perf.stats import fit_loglog_slope
 
-__all__ = ["ENVIRONMENT_METRICS", "Finding", "compare_exact", "environment_mismatch"]
+__all__ = [
+    "ENVIRONMENT_METRICS",
+    "Finding",
+    "compare_exact",
+    "environment_mismatch",
+    "instructions_mismatch",
+]
 
 Status = Literal["regression", "improvement", "unchanged", "accepted", "broken", "new"]
 
@@ -97,9 +103,28 @@ def environment_mismatch(reference: RunResults, head: RunResults) -> str | None:
     return None
 
 
+def instructions_mismatch(reference: RunResults, head: RunResults) -> str | None:
+    """Why instruction counts cannot be compared, or ``None`` when they can.
+
+    Each results file says how its counts were made (``settings["instructions"]``:
+    the method, valgrind's version, the CPU) or, as a string, why it has none.
+    """
+    here = head.settings.get("instructions")
+    there = reference.settings.get("instructions")
+    if not isinstance(here, dict):
+        return here if isinstance(here, str) else "not counted here"
+    if not isinstance(there, dict):
+        return "the reference has no instruction counts"
+    for key in ("method", "valgrind", "cpu"):
+        if here.get(key) != there.get(key):
+            return f"{key} {here.get(key)!r} here, {there.get(key)!r} in the reference"
+    return None
+
+
 def compare_exact(reference: RunResults, head: RunResults, config: GateConfig) -> list[Finding]:
     """Every exact metric of ``head`` against ``reference``, plus the N+1 and slope checks."""
     mismatch = environment_mismatch(reference, head)
+    counted_alike = instructions_mismatch(reference, head) is None
     findings: list[Finding] = []
     for result in head.benchmarks:
         head_metrics = metrics_of(result)
@@ -119,6 +144,8 @@ def compare_exact(reference: RunResults, head: RunResults, config: GateConfig) -
                 )
                 continue
             if metric in ENVIRONMENT_METRICS and mismatch is not None:
+                continue  # reported once, by the caller, with the reason
+            if metric == "instructions" and not counted_alike:
                 continue  # reported once, by the caller, with the reason
             if metric not in ref_metrics:
                 findings.append(Finding(result.name, metric, None, value, threshold, "new"))

@@ -20,18 +20,19 @@ of these changes the instructions executed:
   very ``rota``, no user site-packages, no ``VALGRIND_OPTS``): nothing a shell set;
 - the databases: SQLite files in a fresh directory under ``/tmp`` whose path always has
   the same length (SQLite and the drivers walk the path on every connection);
-- the GIL's switch interval (no clock-driven hand-offs between threads) and valgrind's
-  ``--fair-sched=yes`` (threads take turns in the order they asked);
+- the threads: aiosqlite's requests run in the main thread
+  (:mod:`rota.perf.inline_sqlite`). With its own thread, the moments at which the two
+  threads take turns under valgrind are the kernel's, and with them the loop's polls,
+  the GIL's paths and the order of allocations: the same commit moved by up to 0.4%
+  between processes here and 2.8% on the CI machine. The GIL's switch interval is long
+  (no clock-driven hand-offs) for any thread that remains;
 - uncounted warm-up rounds, past CPython's quickening, and a garbage collection before
   each counted round (see the child's docstring).
 
-What is not fixed: when aiosqlite's thread and the event loop hand work to each other
-depends on the operating system's scheduling, and with it the order in which the two
-threads allocate, hence object addresses, hence dict probe lengths and hits in
-CPython's type attribute cache. Counts therefore move a little from process to
-process, most on the tiny tier's database phases, least for pure computation on the
-larger tiers; the README gives the measured spread. Each benchmark's count is the
-median of a few counted rounds within the process.
+Measured with all of that: five processes of the same commit give the same count for
+every benchmark of tiny..medium within 0.01% (most exactly; the README has the table).
+What is left moves a few hundred instructions in persist, whose run row holds the clock's
+time. Each benchmark's count is the median of a few counted rounds within the process.
 """
 
 from __future__ import annotations
@@ -46,27 +47,31 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import rota
 from rota.datasets.tiers import Tier, parse_tiers
 from rota.errors import RotaError
 from rota.perf import callgrind
 from rota.perf.callgrind_output import CallgrindProfile, read_profiles
-from rota.perf.instructions_child import BALLAST_ENV, split_label
+from rota.perf.instructions_child import BALLAST_ENV, LAYOUT_ENV, split_label
 from rota.perf.workloads import PHASES
 
 __all__ = [
     "DEFAULT_ROUNDS",
+    "METHOD",
     "WARMUP_ROUNDS",
     "InstructionsError",
     "child_command",
     "child_environment",
     "count_rounds",
     "instruction_pass",
+    "instructions_environment",
     "main",
     "median_profile",
     "profile_file_name",
     "valgrind_available",
+    "warmup_rounds",
 ]
 
 Progress = Callable[[str], None]  # told the benchmark id each time one is counted
@@ -74,8 +79,19 @@ Progress = Callable[[str], None]  # told the benchmark id each time one is count
 DEFAULT_ROUNDS = 3
 # Uncounted rounds before counting: CPython 3.11 quickens a function's code after 8
 # calls (or loop iterations) and specialises its instructions as it goes; code that
-# runs once per round must be past that, or the first counted rounds pay for it.
-WARMUP_ROUNDS = 12
+# runs once per round must be past that, or the first counted rounds pay for it. On
+# the tiny tier that code is a visible share of a round; from medium up it is a few
+# thousand instructions in hundreds of millions, and a round under callgrind costs
+# tens of seconds, so fewer warm-up rounds do.
+WARMUP_ROUNDS = {"tiny": 12, "small": 4}
+WARMUP_ROUNDS_LARGER = 2
+
+
+def warmup_rounds(tier: str) -> int:
+    """Uncounted rounds before a tier's counted rounds."""
+    return WARMUP_ROUNDS.get(tier, WARMUP_ROUNDS_LARGER)
+
+
 _FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"
 _LOG_TAIL = 25  # lines of the child's stderr and valgrind's log shown on failure
 
@@ -84,6 +100,37 @@ class InstructionsError(RotaError):
     """The instruction pass cannot run here, or its child process failed."""
 
     exit_code = 2
+
+
+#: Names how the counts are made; counts made another way are not compared with these.
+#: 1: aiosqlite's own thread counted; 2: its requests run inline (rota.perf.inline_sqlite).
+METHOD = "callgrind Ir around the work, aiosqlite inline, median of counted rounds (2)"
+
+
+def instructions_environment() -> dict[str, Any]:
+    """What an instruction count depends on besides rota, Python and the packages.
+
+    The method, valgrind's version and the CPU (glibc picks its string and memory
+    routines by the CPU's features, and valgrind reports some of them). Counts are
+    compared only between results whose environments are equal.
+    """
+    try:
+        version = subprocess.run(
+            ["valgrind", "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        version = None
+    return {"method": METHOD, "valgrind": version, "cpu": _cpu_model()}
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 def valgrind_available() -> str | None:
@@ -109,6 +156,8 @@ def instruction_pass(
     out_dir: Path | str | None = None,
     rounds: int = DEFAULT_ROUNDS,
     progress: Progress | None = None,
+    source: Path | None = None,
+    sqlite_thread: bool = False,
 ) -> dict[str, int]:
     """Count the instructions of every (tier, phase) benchmark in one callgrind run.
 
@@ -124,6 +173,11 @@ def instruction_pass(
         rounds: Counted rounds per benchmark, each after its own reset; the result is
             their median, which damps the few instructions that thread hand-offs add.
         progress: Told each benchmark id as soon as it has been counted.
+        source: The directory holding the ``rota`` package to count (a checkout's
+            ``src``); ``None``: the rota this process runs. Its ``rota.perf`` must hold
+            the built ``_callgrind`` extension.
+        sqlite_thread: Keep aiosqlite's thread (for studying its effect); by default its
+            requests run in the main thread (:mod:`rota.perf.inline_sqlite` says why).
 
     Returns:
         Instructions executed per benchmark id (``"solve[tiny]"``), in counting order.
@@ -143,7 +197,16 @@ def instruction_pass(
             keep_dir.mkdir(parents=True, exist_ok=True)
             shutil.move(chosen.path, keep_dir / profile_file_name(name))
 
-    _count_rounds(tiers, phases, db_url=db_url, rounds=rounds, progress=progress, keep=keep_median)
+    _count_rounds(
+        tiers,
+        phases,
+        db_url=db_url,
+        rounds=rounds,
+        progress=progress,
+        keep=keep_median,
+        source=source,
+        sqlite_thread=sqlite_thread,
+    )
     return counts
 
 
@@ -153,6 +216,7 @@ def count_rounds(
     *,
     db_url: str | None = None,
     rounds: int = DEFAULT_ROUNDS,
+    sqlite_thread: bool = False,
 ) -> dict[str, list[int]]:
     """Every counted round's instructions per benchmark id (for studying their spread)."""
     counts: dict[str, list[int]] = {}
@@ -160,7 +224,16 @@ def count_rounds(
     def keep_all(name: str, profiles: list[CallgrindProfile]) -> None:
         counts[name] = [p.instructions for p in profiles]
 
-    _count_rounds(tiers, phases, db_url=db_url, rounds=rounds, progress=None, keep=keep_all)
+    _count_rounds(
+        tiers,
+        phases,
+        db_url=db_url,
+        rounds=rounds,
+        progress=None,
+        keep=keep_all,
+        source=None,
+        sqlite_thread=sqlite_thread,
+    )
     return counts
 
 
@@ -178,6 +251,8 @@ def _count_rounds(
     rounds: int,
     progress: Progress | None,
     keep: Callable[[str, list[CallgrindProfile]], None],
+    source: Path | None,
+    sqlite_thread: bool,
 ) -> None:
     reason = valgrind_available()
     if reason is not None:
@@ -197,10 +272,11 @@ def _count_rounds(
             "db_url": db_url,
             "scratch": str(scratch),
             "rounds": rounds,
-            "warmup": WARMUP_ROUNDS,
+            "warmup": {t.name: warmup_rounds(t.name) for t in tiers},
+            "sqlite_thread": sqlite_thread,
         }
         command = child_command(spec, profiles_dir, scratch / "valgrind.log")
-        _run_child(command, scratch, rounds, progress)
+        _run_child(command, scratch, rounds, progress, source)
         by_name: dict[str, list[CallgrindProfile]] = {}
         for label, profile in read_profiles(profiles_dir.glob("callgrind.out.*")).items():
             by_name.setdefault(split_label(label)[0], []).append(profile)
@@ -239,8 +315,11 @@ def child_command(spec: Mapping[str, object], profiles_dir: Path, log_file: Path
     ]
 
 
-def child_environment() -> dict[str, str]:
-    """The child's whole environment: fixed, whatever the caller's shell holds."""
+def child_environment(source: Path | None = None) -> dict[str, str]:
+    """The child's whole environment: fixed, whatever the caller's shell holds.
+
+    ``source`` is the directory holding the ``rota`` to count (default: this one).
+    """
     env = {
         "PATH": _FIXED_PATH,
         "LC_ALL": "C.UTF-8",
@@ -249,15 +328,22 @@ def child_environment() -> dict[str, str]:
         "PYTHONHASHSEED": "0",
         "PYTHONNOUSERSITE": "1",
         # the rota this process runs, also when it is not the installed one
-        "PYTHONPATH": str(Path(rota.__file__).resolve().parents[1]),
+        "PYTHONPATH": str(source or Path(rota.__file__).resolve().parents[1]),
     }
-    ballast = os.environ.get(BALLAST_ENV)
-    if ballast:
-        env[BALLAST_ENV] = ballast
+    for hook in (BALLAST_ENV, LAYOUT_ENV):  # test hooks, see rota.perf.instructions_child
+        value = os.environ.get(hook)
+        if value:
+            env[hook] = value
     return env
 
 
-def _run_child(command: list[str], scratch: Path, rounds: int, progress: Progress | None) -> None:
+def _run_child(
+    command: list[str],
+    scratch: Path,
+    rounds: int,
+    progress: Progress | None,
+    source: Path | None,
+) -> None:
     stderr_path = scratch / "child.stderr"
     with (
         stderr_path.open("wb") as stderr,
@@ -266,7 +352,7 @@ def _run_child(command: list[str], scratch: Path, rounds: int, progress: Progres
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env=child_environment(),
+            env=child_environment(source),
             cwd=scratch,
             text=True,
         ) as child,
@@ -325,6 +411,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=None, help="keep the profiles here")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--sqlite-thread",
+        action="store_true",
+        help="keep aiosqlite's thread (counts then vary between processes)",
+    )
     args = parser.parse_args(argv)
     try:
         counts = instruction_pass(
@@ -333,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_url=args.db,
             out_dir=args.out_dir,
             rounds=args.rounds,
+            sqlite_thread=args.sqlite_thread,
         )
     except RotaError as error:
         print(error, file=sys.stderr)

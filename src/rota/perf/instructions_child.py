@@ -15,8 +15,10 @@ exactly where the timing pass reads its clock, and the profile is dumped under t
 benchmark id (``solve[tiny]``). Each finished id is printed on stdout, one per line.
 
 ``SPEC`` is JSON: ``{"tiers": [names], "phases": [names], "db_url": str | null,
-"scratch": dir, "rounds": n, "warmup": n}``; without ``db_url`` each tier gets the
-SQLite file ``<scratch>/<tier>.db``. Each counted round is dumped as ``<id>#<round>``.
+"scratch": dir, "rounds": n, "warmup": {tier: n}, "sqlite_thread": bool}``; without ``db_url``
+each tier gets the SQLite file ``<scratch>/<tier>.db``. Each counted round is dumped as
+``<id>#<round>``. Unless ``sqlite_thread`` is true, aiosqlite runs its requests in the
+main thread (:mod:`rota.perf.inline_sqlite`, which says why).
 
 Sensitivity hook, for tests only: with ``ROTA_INSTRUCTIONS_BALLAST=PHASE:N`` in the
 environment, every benchmark of ``PHASE`` also runs ``N`` iterations of a fixed pure
@@ -26,6 +28,7 @@ Python loop inside its counted region, and the loop is counted once alone, as
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -37,13 +40,16 @@ from typing import Any
 from rota.datasets.tiers import get_tier
 from rota.db.url import normalize_url
 from rota.perf.callgrind import CollectionSwitch
+from rota.perf.inline_sqlite import inline_requests
 from rota.perf.timing import AsyncRunner
 from rota.perf.workloads import Work, Workbench
 
 __all__ = [
     "BALLAST_ENV",
+    "LAYOUT_ENV",
     "SWITCH_INTERVAL",
     "ballast",
+    "layout_noise",
     "main",
     "parse_ballast",
     "round_label",
@@ -51,6 +57,7 @@ __all__ = [
 ]
 
 BALLAST_ENV = "ROTA_INSTRUCTIONS_BALLAST"
+LAYOUT_ENV = "ROTA_INSTRUCTIONS_LAYOUT_NOISE"  # test hook: see layout_noise
 SWITCH_INTERVAL = 60.0  # seconds: no clock-driven GIL hand-offs while counting
 
 
@@ -60,6 +67,23 @@ def ballast(iterations: int) -> int:
     for i in range(iterations):
         total ^= i
     return total
+
+
+def layout_noise(classes: int) -> list[object]:
+    """Classes and objects rota does not use, made before anything is counted.
+
+    A stand-in for an unrelated change (one more import, a new class somewhere): the
+    work is the same, only the interpreter's state around it moves (the order in which
+    types get their attribute-cache tags, where objects land in memory). Counting with
+    a few values of ``classes`` shows how much such a change moves the counts.
+    """
+    made: list[object] = []
+    for i in range(classes):
+        cls = type(f"Noise{i}", (), {"value": i, "double": lambda self: self.value * 2})
+        made.append(cls)
+        made.extend(cls() for _ in range(i % 7 + 1))
+        getattr(made[-1], "double")()  # noqa: B009 - the lookup is the point
+    return made
 
 
 def parse_ballast(value: str | None) -> tuple[str, int] | None:
@@ -97,22 +121,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     spec: dict[str, Any] = json.loads(args[0])
     extra = parse_ballast(os.environ.get(BALLAST_ENV))
+    kept = layout_noise(int(os.environ.get(LAYOUT_ENV) or 0))
     # The GIL changes hands on a clock (every 5 ms by default) when a second thread
     # wants it: at wall-clock moments, so at different instructions from run to run, and
     # under valgrind some 50 times more often per instruction than natively. Hand-offs
     # where a thread waits (aiosqlite's queue, the loop's selector, SQLite's calls) stay.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
+    threads = contextlib.nullcontext() if spec.get("sqlite_thread") else inline_requests()
     try:
-        _count_all(spec, extra)
+        with threads:
+            _count_all(spec, extra)
     finally:
         sys.setswitchinterval(interval)
+    del kept
     return 0
 
 
 def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
     rounds = int(spec.get("rounds", 1))
-    warmup = int(spec.get("warmup", 1))
+    warmup: dict[str, int] = spec.get("warmup", {})
     switch = CollectionSwitch()
     with AsyncRunner(timer=switch) as runner:
         if extra is not None:
@@ -130,7 +158,7 @@ def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
                     work = workload.work
                     if extra is not None and extra[0] == phase:
                         work = _with_ballast(work, extra[1])
-                    for _ in range(warmup):  # not counted
+                    for _ in range(warmup.get(tier.name, 1)):  # not counted
                         runner.run(workload.reset())
                         runner.run(work())
                     for round_ in range(1, rounds + 1):
@@ -142,6 +170,7 @@ def _count_all(spec: dict[str, Any], extra: tuple[str, int] | None) -> None:
 
 def _count(runner: AsyncRunner, switch: CollectionSwitch, label: str, work: Work) -> None:
     gc.collect()
+    gc.freeze()  # as the timing worker does: the heap before the round is never scanned
     switch.label = label
     try:
         runner.time(work)  # the switch dumps the profile as the clock stops

@@ -34,7 +34,7 @@ class Scaling:
 
 
 def results_table(run: RunResults) -> Table:
-    """Per benchmark: median, IQR, rounds, SQL statements and rows, memory, violations."""
+    """Per benchmark: median, IQR, rounds, SQL, memory, instructions, violations."""
     table = Table(title="rota benchmarks (times are medians of the rounds)")
     for column in (
         "benchmark",
@@ -46,6 +46,7 @@ def results_table(run: RunResults) -> Table:
         "rows written",
         "peak memory",
         "allocations",
+        "instructions",
         "violations",
     ):
         table.add_column(column, justify="left" if column == "benchmark" else "right")
@@ -61,6 +62,7 @@ def results_table(run: RunResults) -> Table:
             f"{b.counters.get('sql_rows_written', 0):,}",
             f"{b.peak_memory_bytes / _MIB:.1f} MiB" if b.peak_memory_bytes is not None else "-",
             f"{b.allocations:,}" if b.allocations is not None else "-",
+            f"{b.instructions:,}" if b.instructions is not None else "-",
             str(b.counters.get("violations", "-")),
         )
     return table

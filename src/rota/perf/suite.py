@@ -7,7 +7,9 @@ per process (so an order effect spreads over the phases instead of always hittin
 same one); the samples stay grouped by process, the unit of replication. The exact
 counters come from an untimed run in the first worker of each tier. The memory pass runs
 every (phase, tier) once more under memray in a worker of its own, never beside timing;
-its capture of the largest tier's end-to-end generation is kept for flame graphs.
+its capture of the largest tier's end-to-end generation is kept for flame graphs. The
+instruction pass (``rota.perf.instructions``) counts the instructions of every phase of
+``instruction_tiers`` under callgrind, in a child process of its own, after the others.
 
 The same workloads back ``pytest bench --benchmark-only`` (one process, pytest-benchmark's
 storage), which stays the way to use pytest-benchmark's own tooling.
@@ -19,7 +21,7 @@ import contextlib
 import random
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,8 @@ class SuiteSettings:
     capture_dir: Path | None = None  # where the largest tier's generate capture is kept
     tree: SourceTree | None = None  # None: the rota this process imports
     hash_seed: int = 0
+    instruction_tiers: tuple[str, ...] = ()  # tiers counted under callgrind (none: no pass)
+    instructions_note: str | None = None  # why there is no instruction pass, when asked
 
     def rounds_per_process(self, tier: str) -> int:
         """Each process's share of the tier's rounds (at least one)."""
@@ -73,7 +77,8 @@ class SuiteSettings:
 def total_steps(settings: SuiteSettings) -> int:
     """How many progress steps a suite run makes."""
     per_tier = len(settings.phases) * (settings.processes + (1 if settings.memory else 0))
-    return len(settings.tiers) * per_tier
+    counted = len(settings.phases) * len(settings.instruction_tiers)
+    return len(settings.tiers) * per_tier + counted
 
 
 def kept_capture(settings: SuiteSettings) -> Path | None:
@@ -95,6 +100,7 @@ def run_suite(settings: SuiteSettings, progress: Progress | None = None) -> RunR
         databases = Databases(Path(scratch), settings.db_url)
         samples, counters, threads = timing_pass(settings, tree, databases, tell)
         memory = memory_pass(settings, tree, databases, tell) if settings.memory else {}
+    instructions = instructions_pass(settings, tree, tell)
     benchmarks = []
     for tier in settings.tiers:
         for phase in settings.phases:
@@ -110,6 +116,7 @@ def run_suite(settings: SuiteSettings, progress: Progress | None = None) -> RunR
                     counters=counters[name],
                     peak_memory_bytes=peak,
                     allocations=allocations,
+                    instructions=instructions.get(name),
                 )
             )
     return RunResults(
@@ -117,6 +124,9 @@ def run_suite(settings: SuiteSettings, progress: Progress | None = None) -> RunR
         git=git_info(tree.path),
         benchmarks=benchmarks,
         settings={
+            "instructions": instructions_settings(settings.instruction_tiers)
+            if instructions
+            else settings.instructions_note,
             "tiers": [t.name for t in settings.tiers],
             "database": _database_kind(settings.db_url),
             "processes_per_tier": settings.processes,
@@ -172,6 +182,29 @@ def timing_pass(
     return samples, counters, threads
 
 
+def instructions_pass(settings: SuiteSettings, tree: SourceTree, tell: Progress) -> dict[str, int]:
+    """Instructions of every phase of ``settings.instruction_tiers``, under callgrind."""
+    if not settings.instruction_tiers:
+        return {}
+    from rota.datasets.tiers import get_tier
+    from rota.perf.instructions import instruction_pass
+
+    return instruction_pass(
+        [get_tier(name) for name in settings.instruction_tiers],
+        settings.phases,
+        db_url=settings.db_url,
+        source=tree.path,
+        progress=lambda name: tell(f"instructions {name}"),
+    )
+
+
+def instructions_settings(tiers: Sequence[str]) -> dict[str, Any]:
+    """What a results file says about its instruction counts: tiers and how they were made."""
+    from rota.perf.instructions import instructions_environment
+
+    return {"tiers": list(tiers), **instructions_environment()}
+
+
 def memory_pass(
     settings: SuiteSettings, tree: SourceTree, databases: Databases, tell: Progress
 ) -> dict[str, tuple[int, int]]:
@@ -198,18 +231,24 @@ def exact_results(
     db_url: str | None = None,
     phases: Sequence[str] | None = None,
     hash_seed: int = 0,
+    instruction_tiers: Sequence[str] = (),
 ) -> RunResults:
-    """Counters, peak memory and allocations of every phase and tier; no timing.
+    """Counters, peak memory, allocations and instructions of every phase and tier; no timing.
 
-    One worker per tier counts each phase (untimed) and runs it once under memray. The
-    phases are the tree's own unless ``phases`` narrows them; this is what the gate
-    compares exactly and what ``results/baseline.json`` holds.
+    One worker per tier counts each phase (untimed) and runs it once under memray; the
+    phases of ``instruction_tiers`` are also counted under callgrind. The phases are the
+    tree's own unless ``phases`` narrows them; this is what the gate compares exactly and
+    what ``results/baseline.json`` holds. A tree that cannot be counted under callgrind
+    (no valgrind here, or a tree from before the instruction pass) has no instruction
+    counts, and its settings say why.
     """
     databases = Databases(scratch, db_url)
     benchmarks = []
+    tree_phases: list[str] = []
     for tier in tiers:
         with _opened(tree, databases, tier.name, hash_seed) as worker:
-            for phase in phases or worker.phases:
+            tree_phases = list(phases or worker.phases)
+            for phase in tree_phases:
                 name = f"{phase}[{tier.name}]"
                 counters = worker.count(name)
                 peak, allocations = worker.memory(name)
@@ -224,6 +263,12 @@ def exact_results(
                         allocations=allocations,
                     )
                 )
+    counted = [t for t in instruction_tiers if t in {tier.name for tier in tiers}]
+    instructions: dict[str, int] = {}
+    about: str | dict[str, Any] | None = None
+    if counted:
+        instructions, about = _exact_instructions(tree, counted, tree_phases, db_url)
+        benchmarks = [replace(b, instructions=instructions.get(b.name)) for b in benchmarks]
     return RunResults(
         machine=machine_info(),
         git=git_info(tree.path),
@@ -231,10 +276,31 @@ def exact_results(
         settings={
             "tiers": [t.name for t in tiers],
             "database": _database_kind(db_url),
-            "pass": "exact (counters and memray; no timing)",
+            "pass": "exact (counters, memray and callgrind; no timing)",
             "hash_seed": hash_seed,
+            "instructions": about,
         },
     )
+
+
+def _exact_instructions(
+    tree: SourceTree, tiers: Sequence[str], phases: Sequence[str], db_url: str | None
+) -> tuple[dict[str, int], str | dict[str, Any]]:
+    from rota.datasets.tiers import get_tier
+    from rota.perf.instructions import InstructionsError, instruction_pass, valgrind_available
+
+    missing = valgrind_available()
+    if missing is not None:
+        return {}, missing
+    if not (tree.path / "rota" / "perf" / "instructions_child.py").is_file():
+        return {}, f"instructions unavailable: {tree.label} has no instruction pass"
+    try:
+        counts = instruction_pass(
+            [get_tier(t) for t in tiers], phases, db_url=db_url, source=tree.path
+        )
+    except InstructionsError as error:
+        return {}, f"instructions unavailable: {tree.label}: {str(error).splitlines()[0]}"
+    return counts, instructions_settings(tiers)
 
 
 @contextlib.contextmanager

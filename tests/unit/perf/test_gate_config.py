@@ -54,6 +54,12 @@ BAD_CONFIGS = [
     BadConfig("tiers a string", {"exact_tiers": "tiny"}, "exact_tiers: must be a non-empty list"),
     BadConfig("budget zero", {"budget_seconds": 0}, "budget_seconds: must be positive"),
     BadConfig(
+        "instruction tier not exact",
+        {"exact_tiers": ["tiny"], "instruction_tiers": ["small"]},
+        "instruction_tiers: small is not among exact_tiers",
+    ),
+    BadConfig("unknown instruction tier", {"instruction_tiers": ["x"]}, "unknown tier 'x'"),
+    BadConfig(
         "inconclusive_fails a string",
         {"inconclusive_fails": "yes"},
         "inconclusive_fails: must be true or false",
@@ -145,6 +151,8 @@ def test_empty_table_gives_the_documented_defaults() -> None:
     assert config.alpha == pytest.approx(0.05)
     assert config.timing_tiers == ("tiny", "small")
     assert config.exact_tiers == ("tiny", "small", "medium")
+    assert config.instruction_tiers == ("tiny",)
+    assert parse_gate_config({"instruction_tiers": []}, source=SOURCE).instruction_tiers == ()
     assert config.budget_seconds == pytest.approx(180.0)
     assert config.inconclusive_fails is False
     assert (config.min_pairs, config.max_pairs, config.rounds) == (8, 40, 5)

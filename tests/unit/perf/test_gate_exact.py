@@ -12,7 +12,12 @@ import pytest
 from rota.cli import main
 from rota.perf.gate import EXIT, GateReport
 from rota.perf.gate_config import GateConfig, parse_gate_config
-from rota.perf.gate_exact import Finding, compare_exact, environment_mismatch
+from rota.perf.gate_exact import (
+    Finding,
+    compare_exact,
+    environment_mismatch,
+    instructions_mismatch,
+)
 from rota.perf.gate_report import markdown, to_json
 from rota.perf.gate_stats import TimingVerdict, Verdict
 from rota.perf.gate_timing import TimingRun
@@ -441,3 +446,55 @@ def test_a_benchmark_of_the_reference_missing_here_is_a_regression() -> None:
     missing = [f for f in findings if f.metric == "benchmark"]
     assert [(f.benchmark, f.status) for f in missing] == [("seed[tiny]", "regression")]
     assert report(findings).exit_code == EXIT["regression"]
+
+
+COUNTED = {"method": "m2", "valgrind": "valgrind-3.19.0", "cpu": "Some CPU"}
+
+
+def counted(instructions: int, how: dict[str, Any] | str | None = None) -> RunResults:
+    """A run whose solve[tiny] executed ``instructions``, counted as ``how`` says."""
+    result = RunResults(
+        machine=dict(MACHINE),
+        benchmarks=[
+            BenchmarkResult.from_samples(
+                name="solve[tiny]",
+                phase="solve",
+                tier="tiny",
+                size=SIZES["tiny"],
+                counters={"sql_statements": 0, "sql_rows_written": 0},
+                instructions=instructions,
+            )
+        ],
+    )
+    result.settings["instructions"] = COUNTED if how is None else how
+    return result
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [(10_000_000, "unchanged"), (10_090_000, "unchanged"), (10_120_000, "regression")],
+    ids=["same", "+0.9%", "+1.2%"],
+)
+def test_instructions_against_the_one_percent_threshold(head: int, status: str) -> None:
+    findings = compare_exact(counted(10_000_000), counted(head), DEFAULTS)
+    (finding,) = [f for f in findings if f.metric == "instructions"]
+    assert finding.status == status
+
+
+@pytest.mark.parametrize(
+    ("reference_how", "head_how", "reason"),
+    [
+        ({**COUNTED, "method": "m1"}, COUNTED, "method 'm2' here, 'm1' in the reference"),
+        ({**COUNTED, "cpu": "Other"}, COUNTED, "cpu 'Some CPU' here, 'Other' in the reference"),
+        ("instructions unavailable: x", COUNTED, "the reference has no instruction counts"),
+        (COUNTED, "instructions unavailable: no valgrind", "instructions unavailable: no valgrind"),
+    ],
+    ids=["method", "cpu", "reference-uncounted", "head-uncounted"],
+)
+def test_instructions_counted_another_way_are_not_compared(
+    reference_how: dict[str, Any] | str, head_how: dict[str, Any] | str, reason: str
+) -> None:
+    reference, head = counted(10_000_000, reference_how), counted(20_000_000, head_how)
+    assert instructions_mismatch(reference, head) == reason
+    assert not [f for f in compare_exact(reference, head, DEFAULTS) if f.metric == "instructions"]
+    assert instructions_mismatch(counted(1, COUNTED), counted(2, COUNTED)) is None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rota.datasets.tiers import get_tier
+from rota.datasets.tiers import get_tier, parse_tiers
 from rota.perf import instructions_child
 from rota.perf.callgrind_output import CallgrindProfile
 from rota.perf.instructions import (
@@ -147,3 +147,35 @@ def test_command_line_without_valgrind_prints_the_note_and_exits_2(
     monkeypatch.setenv("PATH", str(tmp_path))
     assert instructions_main(["--tiers", "tiny"]) == 2
     assert capsys.readouterr().err.startswith("instructions unavailable: valgrind is not on PATH")
+
+
+def test_bench_counts_tiers_up_to_small_by_default_every_tier_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``rota bench``: the default counts tiny and small; --instructions all; --no none."""
+    from rota.cli.bench import instruction_tiers
+
+    monkeypatch.setattr("rota.perf.instructions.valgrind_available", lambda: None)
+    tiers = parse_tiers("tiny,small,medium,large")
+    assert instruction_tiers(tiers, None) == (("tiny", "small"), None)
+    assert instruction_tiers(tiers, True) == (("tiny", "small", "medium", "large"), None)
+    assert instruction_tiers(tiers, False) == ((), None)
+
+
+def test_bench_without_valgrind_notes_it_or_refuses_when_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No valgrind: the default run goes on with a note; --instructions is a usage error."""
+    from rota.cli.bench import instruction_tiers
+    from rota.errors import UsageError
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    tiers = parse_tiers("tiny")
+    counted, note = instruction_tiers(tiers, None)
+    assert counted == ()
+    assert note is not None
+    assert note.startswith("instructions unavailable: valgrind is not on PATH")
+    assert note.endswith("; the suite runs without instruction counts")
+    with pytest.raises(UsageError, match=r"^--instructions: instructions unavailable: valgrind"):
+        instruction_tiers(tiers, True)
+    assert instruction_tiers(tiers, False) == ((), None)
