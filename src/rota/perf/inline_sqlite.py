@@ -6,9 +6,9 @@ fetch, commit) on a queue, the thread runs it and hands the result back through
 lock at moments the kernel decides, so from process to process the loop polls its
 selector a different number of times, the GIL changes hands by different paths and
 objects are allocated in a different order (hence different addresses, dict probes and
-type-cache hits). Measured on the tiny tier, that moved a benchmark's count by up to
-0.4% between processes here and by 2.8% on the CI machine: more than the 1% change the
-pass exists to show.
+type-cache hits). Measured on the tiny tier (five processes each): up to 0.03% at a
+quiet moment here, 0.37% with other work running, and 2.8% between two processes on the
+CI machine, more than the 1% change the pass exists to show; inline, 0.0003% (README).
 
 :func:`inline_requests` replaces each new connection's queue by one that runs the request at
 once, in the thread that asks, and resolves the future before it is awaited. SQLite,
@@ -49,17 +49,15 @@ class InlineQueue:
 
 
 class _NoThread:
-    """Stands in for the connection's thread, which is never started."""
+    """Stands in for the connection's thread, which is never started.
+
+    aiosqlite only starts it; SQLAlchemy's dialect sets ``daemon`` on it.
+    """
+
+    daemon = False
 
     def start(self) -> None:
         """Nothing to start: requests run in the caller's thread."""
-
-    def join(self, timeout: float | None = None) -> None:
-        """Nothing to wait for."""
-
-    def is_alive(self) -> bool:
-        """Never alive."""
-        return False
 
 
 @contextlib.contextmanager

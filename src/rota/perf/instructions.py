@@ -29,10 +29,11 @@ of these changes the instructions executed:
 - uncounted warm-up rounds, past CPython's quickening, and a garbage collection before
   each counted round (see the child's docstring).
 
-Measured with all of that: five processes of the same commit give the same count for
-every benchmark of tiny..medium within 0.01% (most exactly; the README has the table).
-What is left moves a few hundred instructions in persist, whose run row holds the clock's
-time. Each benchmark's count is the median of a few counted rounds within the process.
+Measured with all of that: five processes of the same commit on tiny and on small (two
+so far on medium) give the same count for every benchmark within 0.01%, most exactly
+(the README has the table). What is left moves at most some 130 instructions in seed
+and persist, whose rows hold the clock's time. Each benchmark's count is the median of
+a few counted rounds within the process.
 """
 
 from __future__ import annotations
