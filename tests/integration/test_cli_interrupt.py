@@ -41,7 +41,11 @@ class Stall:
     def find_spec(self, name, path=None, target=None):
         if name == os.environ["ROTA_TEST_STALL"]:
             sys.meta_path.remove(self)
-            Path(os.environ["ROTA_TEST_STALL_MARK"]).write_text(name)
+            # The marker appears whole (renamed into place) just before the sleep, so the
+            # SIGINT cannot land inside the write on a loaded machine.
+            mark = Path(os.environ["ROTA_TEST_STALL_MARK"])
+            mark.with_suffix(".tmp").write_text(name)
+            os.replace(mark.with_suffix(".tmp"), mark)
             time.sleep(120)  # the SIGINT ends this
         return None
 

@@ -122,7 +122,7 @@ class GateRun:
     def timing_figures(self, benchmark: str) -> str:
         """The timing figures of one benchmark, for an assertion message."""
         timing = self.report.get("timing") or {}
-        medians = timing.get("process_medians", {})
+        medians = timing.get("process_figures", {})
         verdicts = [v for v in timing.get("verdicts", []) if v["benchmark"] == benchmark]
         return (
             f"{timing.get('pairs')} pairs, stopped after {timing.get('stopped_because')}; "

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rota.cli.common import Command, console, positive_int
 from rota.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rota.perf.gate_config import GateConfig
+    from rota.perf.runner import SourceTree
 
 PYPROJECT = Path("pyproject.toml")
 
@@ -88,6 +95,7 @@ def run_calibration(
     inject: str,
     budget: float | None,
     pytest_benchmark: bool,
+    exact_trials: int = 0,
 ) -> int:
     """Measure the gate's false-alarm and detection rates here, beside pytest-benchmark's."""
     from rich.table import Table
@@ -150,7 +158,43 @@ def run_calibration(
             f"pytest-benchmark runs with any false alarm: {cal.pb_runs_with_false_alarm}/{n} A/A"
         )
     screen.print(f"time per gate run: {mean:.0f} s on average")
+    if exact_trials:
+        _calibrate_exact(tree, config, exact_trials, screen)
     return 0
+
+
+def _calibrate_exact(tree: SourceTree, config: GateConfig, trials: int, screen: Console) -> None:
+    """The exact metrics' false alarms over A/A runs and the injections they catch."""
+    from rich.table import Table
+
+    from rota.datasets.tiers import get_tier
+    from rota.perf.calibrate import EXACT_INJECTIONS, calibrate_exact
+
+    tiers = [get_tier(t) for t in config.exact_tiers]
+    cal = calibrate_exact(
+        tree, tiers, config, trials=trials, progress=lambda what: screen.print(what)
+    )
+    table = Table(
+        title=f"exact metrics, {', '.join(config.exact_tiers)}: {cal.trials} trials of each kind",
+        title_justify="left",
+    )
+    for column in ("trial kind", "runs flagged", "what was flagged"):
+        table.add_column(column, justify="right" if column == "runs flagged" else "left")
+    table.add_row(
+        "A/A (false alarms)",
+        f"{cal.runs_with_false_alarm}/{cal.trials}",
+        ", ".join(sorted(cal.false_alarms)) or "-",
+    )
+    for name, (pattern, metric) in EXACT_INJECTIONS.items():
+        missed = sorted(set(cal.missed.get(name, [])))
+        table.add_row(
+            f"{name} (caught)",
+            f"{cal.caught[name]}/{cal.trials}",
+            f"{metric} of {pattern}" + (f"; missed {', '.join(missed)}" if missed else ""),
+        )
+    screen.print(table)
+    each = sum(cal.seconds) / len(cal.seconds) if cal.seconds else 0.0
+    screen.print(f"time per exact measurement: {each:.0f} s on average")
 
 
 class Gate(Command):
@@ -197,6 +241,13 @@ class Gate(Command):
             help="calibrate: module:function=fraction to slow down",
         )
         parser.add_argument(
+            "--exact-trials",
+            type=int,
+            default=20,
+            metavar="N",
+            help="calibrate: A/A and injected runs of the exact metrics (0 to skip)",
+        )
+        parser.add_argument(
             "--no-pytest-benchmark",
             action="store_true",
             help="calibrate: skip pytest-benchmark's trials",
@@ -205,6 +256,8 @@ class Gate(Command):
     def run_from_args(self, args: argparse.Namespace) -> int:
         """Run the gate or its calibration."""
         if args.action == "calibrate":
+            if args.exact_trials < 0:
+                raise UsageError(f"--exact-trials must be 0 or more, not {args.exact_trials}")
             return run_calibration(
                 config_path=args.config,
                 trials=args.trials,
@@ -212,6 +265,7 @@ class Gate(Command):
                 inject=args.inject,
                 budget=args.budget,
                 pytest_benchmark=not args.no_pytest_benchmark,
+                exact_trials=args.exact_trials,
             )
         if args.update_baseline and args.base:
             raise UsageError("--update-baseline writes the working tree's figures; drop --base")

@@ -11,6 +11,7 @@ a run, a second compares with ``--benchmark-compare-fail=median:5%``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -22,12 +23,39 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rota.perf.gate_config import GateConfig
+from rota.datasets.tiers import Tier
+from rota.perf.gate_config import GateConfig, matches
+from rota.perf.gate_exact import compare_exact
 from rota.perf.gate_timing import measure_pairs
+from rota.perf.results import RunResults
 from rota.perf.runner import SourceTree
-from rota.perf.worker import SLOWDOWN_ENV
+from rota.perf.suite import exact_results
+from rota.perf.worker import EXTRA_ALLOCATIONS_ENV, EXTRA_SQL_ENV, SLOWDOWN_ENV
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["Calibration", "ExactCalibration", "calibrate", "calibrate_exact"]
+
+#: The exact injections: name -> (the benchmarks it touches, the metric they must fail on).
+#: ``+1 SQL statement per load`` wraps ``rota.engine.generate:load`` (``ROTA_EXTRA_SQL``);
+#: ``+1% allocations in solve`` adds 1% of the reference's allocations to every
+#: ``solve[*]`` under memray (``ROTA_EXTRA_ALLOCATIONS``).
+EXACT_INJECTIONS: dict[str, tuple[str, str]] = {
+    "+1 SQL statement per load": ("load[*]", "sql_statements"),
+    "+1% allocations in solve": ("solve[*]", "allocations"),
+}
+
+
+def injection_env(name: str, reference: RunResults) -> dict[str, str]:
+    """The worker environment of one of :data:`EXACT_INJECTIONS`, sized from ``reference``."""
+    if name == "+1 SQL statement per load":
+        return {EXTRA_SQL_ENV: "rota.engine.generate:load"}
+    pattern, _ = EXACT_INJECTIONS[name]
+    counts = [
+        f"{b.name}={math.ceil((b.allocations or 0) * 0.01)}"
+        for b in reference.benchmarks
+        if matches(b.name, pattern)
+    ]
+    return {EXTRA_ALLOCATIONS_ENV: ",".join(counts)}
+
 
 Progress = Callable[[str], None]
 
@@ -144,3 +172,67 @@ def _pytest_benchmark_trial(
     return sorted(
         {m.group(1) for line in done.stdout.splitlines() if (m := _REGRESSED.match(line))}
     )
+
+
+@dataclass(slots=True)
+class ExactCalibration:
+    """The exact metrics over repeated measurements: false alarms and catches."""
+
+    benchmarks: list[str] = field(default_factory=list)
+    trials: int = 0
+    runs_with_false_alarm: int = 0
+    false_alarms: Counter[str] = field(default_factory=Counter)  # "bench metric" over A/A
+    #: injection -> trials in which every benchmark it touches was failed on its metric
+    caught: Counter[str] = field(default_factory=Counter)
+    missed: dict[str, list[str]] = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)
+
+
+def calibrate_exact(
+    tree: SourceTree,
+    tiers: Sequence[Tier],
+    config: GateConfig,
+    *,
+    trials: int,
+    progress: Progress | None = None,
+) -> ExactCalibration:
+    """Measure the exact metrics ``1 + 3 * trials`` times in fresh workers and compare.
+
+    The first measurement is the reference (this machine, this environment, as the
+    committed baseline is on the machine that wrote it). Then ``trials`` times: the same
+    tree again (A/A: any regression finding is a false alarm), and once with each of
+    :data:`EXACT_INJECTIONS` (caught when every benchmark it touches fails on its metric).
+    Instructions are left out: they have their own determinism study.
+    """
+    tell = progress or (lambda _what: None)
+    result = ExactCalibration()
+    with tempfile.TemporaryDirectory(prefix="rota-calibrate-exact-") as scratch_dir:
+        scratch = Path(scratch_dir)
+
+        def measure(env: dict[str, str] | None, label: str) -> list[tuple[str, str]]:
+            started = time.perf_counter()
+            head = exact_results(tree, tiers, scratch / label, env=env)
+            result.seconds.append(time.perf_counter() - started)
+            findings = compare_exact(reference, head, config)
+            return [(f.benchmark, f.metric) for f in findings if f.status == "regression"]
+
+        tell("measuring the reference")
+        started = time.perf_counter()
+        reference = exact_results(tree, tiers, scratch / "reference")
+        result.seconds.append(time.perf_counter() - started)
+        result.benchmarks = [b.name for b in reference.benchmarks]
+        for trial in range(trials):
+            flagged = measure(None, f"aa-{trial}")
+            result.false_alarms.update(f"{b} {m}" for b, m in flagged)
+            result.runs_with_false_alarm += bool(flagged)
+            tell(f"trial {trial + 1}/{trials} A/A: flagged {flagged or 'nothing'}")
+            for name, (pattern, metric) in EXACT_INJECTIONS.items():
+                flagged = measure(injection_env(name, reference), f"{metric}-{trial}")
+                touched = [b for b in result.benchmarks if matches(b, pattern)]
+                missed = [b for b in touched if (b, metric) not in flagged]
+                result.caught[name] += not missed
+                if missed:
+                    result.missed.setdefault(name, []).extend(missed)
+                tell(f"trial {trial + 1}/{trials} {name}: {missed or 'caught'}")
+            result.trials += 1
+    return result

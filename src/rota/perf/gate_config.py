@@ -64,6 +64,11 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "memory_slope": 0.15,  # absolute
 }
 
+#: What a timing round reads: the process's CPU seconds or the wall clock.
+CLOCKS = ("cpu", "wall")
+#: How one worker process's rounds become its single figure for a benchmark.
+STATISTICS = ("median", "min")
+
 #: Metrics whose threshold is an absolute difference rather than a fraction.
 ABSOLUTE = frozenset(
     {
@@ -88,6 +93,8 @@ _TOP_KEYS = {
     "min_pairs",
     "max_pairs",
     "rounds",
+    "clock",
+    "statistic",
     "thresholds",
     "override",
     "accept",
@@ -126,6 +133,8 @@ class GateConfig:
     min_pairs: int = 8
     max_pairs: int = 40
     rounds: int = 5
+    clock: str = "cpu"  # "cpu": the worker's process CPU seconds; "wall": perf_counter
+    statistic: str = "median"  # of one process's rounds: "median" or "min"
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     overrides: tuple[Override, ...] = ()
     accepted: tuple[Acceptance, ...] = ()
@@ -241,8 +250,18 @@ def parse_gate_config(table: Mapping[str, Any], *, source: str) -> GateConfig:
             f"{where} instruction_tiers: {outside[0]} is not among exact_tiers; "
             "add it there or drop it here"
         )
+    clock = table.get("clock", "cpu")
+    if clock not in CLOCKS:
+        raise UsageError(f"{where} clock: must be one of {', '.join(CLOCKS)}, not {clock!r}")
+    statistic = table.get("statistic", "median")
+    if statistic not in STATISTICS:
+        raise UsageError(
+            f"{where} statistic: must be one of {', '.join(STATISTICS)}, not {statistic!r}"
+        )
     return GateConfig(
         alpha=alpha,
+        clock=clock,
+        statistic=statistic,
         timing_tiers=timing_tiers,
         exact_tiers=exact_tiers,
         instruction_tiers=instruction_tiers,

@@ -21,7 +21,8 @@ def tables(report: GateReport) -> list[Table]:
     if report.timing is not None:
         timing = Table(
             title=f"timing against {report.reference}: {report.timing.pairs} process pairs "
-            f"x {report.timing.rounds} rounds, stopped after {report.timing.stopped_because}",
+            f"x {report.timing.rounds} rounds ({report.timing.clock} {report.timing.statistic}), "
+            f"stopped after {report.timing.stopped_because}",
             title_justify="left",
         )
         for column in ("benchmark", "verdict", "head/base", "interval", "p (Holm)", "pairs"):
@@ -66,7 +67,8 @@ def markdown(report: GateReport) -> str:
         changed = [v for v in report.timing.verdicts if v.verdict != "unchanged"]
         lines += [
             "",
-            f"### Timing ({report.timing.pairs} process pairs x {report.timing.rounds} rounds, "
+            f"### Timing ({report.timing.pairs} process pairs x {report.timing.rounds} rounds "
+            f"of {report.timing.clock} time, "
             f"{report.timing.seconds:.0f} s)",
             "",
         ]
@@ -144,7 +146,10 @@ def to_json(report: GateReport) -> str:
                 }
                 for v in report.timing.verdicts
             ],
-            "process_medians": report.timing.medians,
+            "clock": report.timing.clock,
+            "statistic": report.timing.statistic,
+            "process_figures": report.timing.medians,
+            "process_all_figures": report.timing.figures,
         }
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 

@@ -3,8 +3,10 @@
 Pairs of worker processes (one base, one head, same ``PYTHONHASHSEED``, in random order)
 run until every benchmark is settled, ``max_pairs`` is reached or the budget is spent.
 Each process opens the timing tiers from a seeded template, times every still-open
-benchmark for a few rounds in a shuffled order, and reports one median per benchmark;
-the statistics are in :mod:`rota.perf.gate_stats`.
+benchmark for a few rounds in a shuffled order, and reports one figure per benchmark: the
+median (or minimum, ``statistic``) of its rounds on the configured ``clock``, by default
+the process's CPU seconds, which a busy neighbour on a shared machine does not inflate
+the way it inflates wall time. The statistics are in :mod:`rota.perf.gate_stats`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from rota.perf.gate_config import GateConfig
 from rota.perf.gate_stats import TimingVerdict, holm, judge, p_value, settled_unchanged
-from rota.perf.runner import Databases, SourceTree, WorkerProcess
+from rota.perf.runner import Databases, SourceTree, TimedRounds, WorkerProcess
 
 __all__ = ["TimingRun", "measure_pairs"]
 
@@ -31,9 +33,12 @@ class TimingRun:
     """Everything the timing comparison measured and decided."""
 
     verdicts: list[TimingVerdict] = field(default_factory=list)
-    medians: dict[str, dict[str, list[float]]] = field(
-        default_factory=dict
-    )  # side -> id -> per pair
+    #: side -> id -> the judged figure of each pair's process (``clock`` and ``statistic``)
+    medians: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    #: side -> id -> every figure of each pair's process: wall/cpu x median/min
+    figures: dict[str, dict[str, list[dict[str, float]]]] = field(default_factory=dict)
+    clock: str = "cpu"
+    statistic: str = "median"
     pairs: int = 0
     rounds: int = 0
     seconds: float = 0.0
@@ -74,7 +79,14 @@ def measure_pairs(
     databases = Databases(scratch, db_url)
     rng = random.Random(seed)
     tiers = sorted({name.partition("[")[2].rstrip("]") for name in benchmarks})
-    run = TimingRun(medians={"base": {}, "head": {}}, rounds=config.rounds)
+    run = TimingRun(
+        medians={"base": {}, "head": {}},
+        figures={"base": {}, "head": {}},
+        rounds=config.rounds,
+        clock=config.clock,
+        statistic=config.statistic,
+    )
+    key = f"{config.clock}_{config.statistic}"
     open_benchmarks = list(benchmarks)
     per_pair = 0.0
     while True:
@@ -94,9 +106,10 @@ def measure_pairs(
         order = list(open_benchmarks)
         rng.shuffle(order)
         for side, tree, env in sides:
-            medians = _one_process(tree, tiers, order, databases, config.rounds, hash_seed, env)
-            for name, value in medians.items():
-                run.medians[side].setdefault(name, []).append(value)
+            figures = _one_process(tree, tiers, order, databases, config.rounds, hash_seed, env)
+            for name, figure in figures.items():
+                run.figures[side].setdefault(name, []).append(figure)
+                run.medians[side].setdefault(name, []).append(figure[key])
         run.pairs += 1
         per_pair = (time.perf_counter() - started) / run.pairs
         if run.pairs >= config.min_pairs:
@@ -141,6 +154,17 @@ def _log_ratios(run: TimingRun, name: str) -> list[float]:
     return [math.log(h / b) for b, h in zip(base, head, strict=False) if b > 0 and h > 0]
 
 
+def _figures(timed: TimedRounds) -> dict[str, float]:
+    """One process's figures for one benchmark: median and minimum of wall and CPU rounds."""
+    cpu = timed.cpu_samples or timed.samples
+    return {
+        "wall_median": statistics.median(timed.samples),
+        "wall_min": min(timed.samples),
+        "cpu_median": statistics.median(cpu),
+        "cpu_min": min(cpu),
+    }
+
+
 def _one_process(
     tree: SourceTree,
     tiers: Sequence[str],
@@ -149,8 +173,8 @@ def _one_process(
     rounds: int,
     hash_seed: int,
     env: Mapping[str, str] | None,
-) -> dict[str, float]:
-    """Start a worker, open the tiers, time each benchmark; the median of each."""
+) -> dict[str, dict[str, float]]:
+    """Start a worker, open the tiers, time each benchmark; its figures per benchmark."""
     urls = []
     try:
         with WorkerProcess(tree, hash_seed=hash_seed, env=env) as worker:
@@ -158,10 +182,7 @@ def _one_process(
                 url, template = databases.for_worker(tree, tier)
                 urls.append(url)
                 worker.open(tier, url, template=template)
-            return {
-                name: statistics.median(worker.time(name, rounds=rounds, warmup=1).samples)
-                for name in order
-            }
+            return {name: _figures(worker.time(name, rounds=rounds, warmup=1)) for name in order}
     finally:
         for url in urls:
             databases.release(url)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -83,6 +83,7 @@ class TimedRounds:
 
     samples: list[float]
     threads: list[str]
+    cpu_samples: list[float] = field(default_factory=list)  # the process's CPU seconds
 
 
 class Databases:
@@ -269,7 +270,11 @@ class WorkerProcess:
         answer = self.request(
             {"op": "time", "benchmark": benchmark, "rounds": rounds, "warmup": warmup}
         )
-        return TimedRounds([float(s) for s in answer["samples"]], list(answer["threads"]))
+        return TimedRounds(
+            [float(s) for s in answer["samples"]],
+            list(answer["threads"]),
+            [float(s) for s in answer.get("cpu_samples", [])],
+        )
 
     def count(self, benchmark: str) -> dict[str, Any]:
         """The exact counters of one untimed run of ``benchmark``."""

@@ -232,6 +232,7 @@ def exact_results(
     phases: Sequence[str] | None = None,
     hash_seed: int = 0,
     instruction_tiers: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> RunResults:
     """Counters, peak memory, allocations and instructions of every phase and tier; no timing.
 
@@ -246,7 +247,7 @@ def exact_results(
     benchmarks = []
     tree_phases: list[str] = []
     for tier in tiers:
-        with _opened(tree, databases, tier.name, hash_seed) as worker:
+        with _opened(tree, databases, tier.name, hash_seed, env) as worker:
             tree_phases = list(phases or worker.phases)
             for phase in tree_phases:
                 name = f"{phase}[{tier.name}]"
@@ -305,12 +306,16 @@ def _exact_instructions(
 
 @contextlib.contextmanager
 def _opened(
-    tree: SourceTree, databases: Databases, tier: str, hash_seed: int
+    tree: SourceTree,
+    databases: Databases,
+    tier: str,
+    hash_seed: int,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[WorkerProcess]:
     """A started worker with ``tier`` open; its own database released afterwards."""
     url, template = databases.for_worker(tree, tier)
     try:
-        with WorkerProcess(tree, hash_seed=hash_seed) as worker:
+        with WorkerProcess(tree, hash_seed=hash_seed, env=env) as worker:
             worker.open(tier, url, template=template)
             yield worker
     finally:

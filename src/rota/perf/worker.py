@@ -29,7 +29,8 @@ or ``{"ok": false, "kind": "api", "error": ...}`` and exits with status 3.
 ``{"op": "time", "benchmark": "solve[small]", "rounds": N, "warmup": W}``
     ``W`` discarded rounds, then ``N`` timed ones. Before every round: the workload's
     untimed reset, then a full garbage collection, so each round starts from the same
-    collector state. Replies ``samples`` (seconds) and ``threads`` (every thread alive
+    collector state. Replies ``samples`` (wall seconds), ``cpu_samples`` (the process's
+    CPU seconds over the same regions: every thread's) and ``threads`` (every thread alive
     around the timed rounds, classified ``main``, ``sqlite-driver``, ``loop-executor``
     or ``other:<name>``).
 ``{"op": "count", "benchmark": B}``
@@ -111,23 +112,27 @@ def time_round(
     work: Callable[[], Awaitable[object]],
     *,
     timer: Callable[[], float] = time.perf_counter,
-) -> tuple[float, set[str]]:
-    """Time one ``await work()`` with the clock read inside the coroutine.
+) -> tuple[float, float, set[str]]:
+    """Time one ``await work()`` with the clocks read inside the coroutine.
 
     The loop exists and is idle before the round, so neither its start nor callbacks
     already queued on it are timed (pyperf's ``bench_async_func`` does the same). The
-    threads alive are read just before the clock starts and just after it stops.
+    threads alive are read just before the clocks start and just after they stop.
 
     Returns:
-        The elapsed seconds and the threads seen around the timed region.
+        The elapsed seconds of ``timer`` (wall time by default), the CPU seconds of the
+        whole process over the same region (every thread's, so the database driver's
+        too), and the threads seen around the timed region.
     """
 
-    async def timed() -> tuple[float, set[str]]:
+    async def timed() -> tuple[float, float, set[str]]:
         seen = live_threads()
+        cpu_start = time.process_time()
         start = timer()
         await work()
         elapsed = timer() - start
-        return elapsed, seen | live_threads()
+        cpu = time.process_time() - cpu_start
+        return elapsed, cpu, seen | live_threads()
 
     return loop.run_until_complete(timed())
 
@@ -140,22 +145,25 @@ def time_rounds(
     rounds: int,
     warmup: int = 0,
     timer: Callable[[], float] = time.perf_counter,
-) -> tuple[list[float], set[str]]:
+) -> tuple[list[float], set[str], list[float]]:
     """Run ``warmup`` then ``rounds`` rounds, each after an untimed reset and collection.
 
     Returns:
-        The measured rounds' seconds, in order, and every thread seen around them.
+        The measured rounds' seconds, in order, every thread seen around them, and the
+        rounds' process CPU seconds, in the same order.
     """
     samples: list[float] = []
+    cpu_samples: list[float] = []
     threads: set[str] = set()
     for index in range(warmup + rounds):
         loop.run_until_complete(reset())
         gc.collect()
-        elapsed, seen = time_round(loop, work, timer=timer)
+        elapsed, cpu, seen = time_round(loop, work, timer=timer)
         if index >= warmup:
             samples.append(elapsed)
+            cpu_samples.append(cpu)
             threads |= seen
-    return samples, threads
+    return samples, threads, cpu_samples
 
 
 def settle_heap() -> None:
@@ -318,12 +326,91 @@ def inject_slowdown(spec: str) -> list[str]:
                 return result
 
             wrapper = sync_wrapper
-        for loaded in list(sys.modules.values()):
-            for name, value in list(getattr(loaded, "__dict__", {}).items()):
-                if value is original:
-                    setattr(loaded, name, wrapper)
+        _replace_everywhere(original, wrapper)
         patched.append(target)
     return patched
+
+
+#: ``module:function`` (several separated by commas): one more SQL statement per call.
+EXTRA_SQL_ENV = "ROTA_EXTRA_SQL"
+
+#: ``pattern=count`` (several separated by commas): benchmarks matching ``pattern``
+#: (``solve[tiny]``, ``load[*]``) make ``count`` more small-object allocations, after
+#: their work and inside the memory op's tracked region.
+EXTRA_ALLOCATIONS_ENV = "ROTA_EXTRA_ALLOCATIONS"
+
+
+def inject_extra_statement(spec: str) -> list[str]:
+    """Make named coroutine functions run one more SQL statement per call, for calibration.
+
+    ``rota.engine.generate:load`` is replaced (in its module and wherever it was imported
+    by name, as :func:`inject_slowdown` does) by a wrapper that awaits it, then runs
+    ``SELECT 1`` through the first ``AsyncSession`` or ``async_sessionmaker`` among its
+    arguments: exactly one statement more, on the engine the counters watch.
+
+    Raises:
+        WorkerError: A malformed spec, a missing function, or one that is not a coroutine.
+    """
+    import importlib
+    import inspect
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    async def one_more(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, AsyncSession):
+                await value.execute(text("SELECT 1"))
+                return
+            if isinstance(value, async_sessionmaker):
+                async with value() as session:
+                    await session.execute(text("SELECT 1"))
+                return
+        raise WorkerError("usage", f"{EXTRA_SQL_ENV}: the call had no session to run it on")
+
+    patched = []
+    for target in filter(None, (part.strip() for part in spec.split(","))):
+        module_name, _, function_name = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            original = getattr(module, function_name)
+        except (ValueError, ImportError, AttributeError) as exc:
+            raise WorkerError("usage", f"bad {EXTRA_SQL_ENV} entry {target!r}: {exc}") from None
+        if not inspect.iscoroutinefunction(original):
+            raise WorkerError("usage", f"{EXTRA_SQL_ENV}: {target} is not a coroutine function")
+
+        async def wrapper(*args: Any, _f: Any = original, **kwargs: Any) -> Any:
+            result = await _f(*args, **kwargs)
+            await one_more(args, kwargs)
+            return result
+
+        _replace_everywhere(original, wrapper)
+        patched.append(target)
+    return patched
+
+
+def extra_allocations(spec: str, benchmark: str) -> int:
+    """How many more allocations ``spec`` asks of ``benchmark`` under the memory op (0: none)."""
+    import fnmatch
+
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        pattern, _, count_text = item.rpartition("=")
+        try:
+            count = int(count_text)
+        except ValueError:
+            raise WorkerError("usage", f"bad {EXTRA_ALLOCATIONS_ENV} entry {item!r}") from None
+        literal = "".join(f"[{c}]" if c in "[]" else c for c in pattern)
+        if fnmatch.fnmatchcase(benchmark, literal):
+            return count
+    return 0
+
+
+def _replace_everywhere(original: object, wrapper: object) -> None:
+    """Point every loaded module's global bound to ``original`` at ``wrapper``."""
+    for loaded in list(sys.modules.values()):
+        for name, value in list(getattr(loaded, "__dict__", {}).items()):
+            if value is original:
+                setattr(loaded, name, wrapper)
 
 
 # -- the worker -----------------------------------------------------------------------------
@@ -339,6 +426,10 @@ class Worker:
         spec = os.environ.get(SLOWDOWN_ENV)
         if spec:
             inject_slowdown(spec)
+        extra_sql = os.environ.get(EXTRA_SQL_ENV)
+        if extra_sql:
+            inject_extra_statement(extra_sql)
+        self.extra_allocations = os.environ.get(EXTRA_ALLOCATIONS_ENV, "")
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """Serve one request; raise ``WorkerError`` for one that cannot be served."""
@@ -402,10 +493,10 @@ class Worker:
         rounds, warmup = _field(request, "rounds", int), _field(request, "warmup", int, 0)
         if rounds < 1 or warmup < 0:
             raise WorkerError("usage", "rounds must be at least 1 and warmup at least 0")
-        samples, threads = time_rounds(
+        samples, threads, cpu_samples = time_rounds(
             self.loop, workload.reset, workload.work, rounds=rounds, warmup=warmup
         )
-        return {"samples": samples, "threads": sorted(threads)}
+        return {"samples": samples, "cpu_samples": cpu_samples, "threads": sorted(threads)}
 
     def _count(self, request: dict[str, Any]) -> dict[str, Any]:
         workload = self._workload(_field(request, "benchmark", str))
@@ -419,10 +510,30 @@ class Worker:
         gc.collect()
         keep = _field(request, "capture", str) if request.get("capture") else None
         capture = Path(keep) if keep else Path(tempfile.mkdtemp()) / "capture.bin"
-        figures = measure_memory(self.loop, workload.work, capture, keep=bool(keep))
+        work = workload.work
+        extra = extra_allocations(self.extra_allocations, workload.name)
+        if extra > 0:  # calibration (rota.perf.calibrate)
+            work = _allocating_more(workload.work, extra)
+        figures = measure_memory(self.loop, work, capture, keep=bool(keep))
         if not keep:
             shutil.rmtree(capture.parent, ignore_errors=True)
         return {"peak_bytes": figures.peak_bytes, "allocations": figures.allocations}
+
+
+def _allocating_more(
+    work: Callable[[], Awaitable[object]], count: int
+) -> Callable[[], Awaitable[object]]:
+    """``work`` followed by ``count`` more small-object allocations (calibration)."""
+
+    async def more() -> object:
+        result = await work()
+        kept: list[object] = [None] * count  # one allocation, then ``count`` small objects
+        for index in range(count):
+            kept[index] = object()
+        del kept
+        return result
+
+    return more
 
 
 @dataclass(frozen=True, slots=True)

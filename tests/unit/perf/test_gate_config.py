@@ -72,6 +72,8 @@ BAD_CONFIGS = [
         "max_pairs: must be a whole number of at least 10",
     ),
     BadConfig("rounds zero", {"rounds": 0}, "rounds: must be a whole number of at least 1"),
+    BadConfig("unknown clock", {"clock": "tsc"}, "clock: must be one of cpu, wall, not 'tsc'"),
+    BadConfig("unknown statistic", {"statistic": "mean"}, "statistic: must be one of median, min"),
     BadConfig(
         "override a single table",
         {"override": {"pattern": "seed[*]", "metric": "time", "threshold": 0.1}},

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,7 @@ def test_worker_round_times_only_the_work_and_sees_the_main_thread() -> None:
     loop = asyncio.new_event_loop()
     try:
         loop.call_soon(clock.advance, QUEUED_S)
-        seconds, threads = worker.time_round(loop, _working(clock, "done"), timer=clock)
+        seconds, _cpu, threads = worker.time_round(loop, _working(clock, "done"), timer=clock)
     finally:
         loop.close()
     assert seconds == pytest.approx(WORK_S)
@@ -173,14 +174,39 @@ def test_worker_rounds_reset_and_collect_untimed_before_each_round() -> None:
     loop = asyncio.new_event_loop()
     gc.callbacks.append(on_gc)
     try:
-        samples, threads = worker.time_rounds(loop, reset, work, rounds=3, warmup=1, timer=clock)
+        samples, threads, cpu = worker.time_rounds(
+            loop, reset, work, rounds=3, warmup=1, timer=clock
+        )
     finally:
         gc.callbacks.remove(on_gc)
         loop.close()
     assert samples == pytest.approx([WORK_S] * 3)  # the warm-up round is discarded
+    assert len(cpu) == 3
     # A collection may also start on its own inside the work; one must precede every round.
     assert re.fullmatch(r"(?:RC+WC*){4}", "".join(events)), events
     assert "main" in threads
+
+
+def test_worker_round_cpu_clock_counts_computing_and_not_waiting() -> None:
+    """The CPU seconds of a round hold the work the process did, not time spent waiting."""
+    spin_s = 0.03
+
+    async def computing() -> None:
+        until = time.process_time() + spin_s
+        while time.process_time() < until:
+            pass
+
+    async def waiting() -> None:
+        await asyncio.sleep(0.1)
+
+    loop = asyncio.new_event_loop()
+    try:
+        _, busy, _ = worker.time_round(loop, computing)
+        _, idle, _ = worker.time_round(loop, waiting)
+    finally:
+        loop.close()
+    assert busy >= spin_s
+    assert idle < spin_s
 
 
 def test_settle_heap_freezes_the_survivors_of_set_up() -> None:
