@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 
 PYPROJECT = Path("pyproject.toml")
 
+#: The benchmark phase a function of --inject is the work of.
+AFFECTS = {
+    "solve_program": "solve",
+    "improve_schedule": "improve",
+    "validate_schedule": "validate",
+    "load": "load",
+    "persist": "persist",
+}
+
 
 def run(
     *,
@@ -98,6 +107,7 @@ def run_calibration(
     exact_trials: int = 0,
 ) -> int:
     """Measure the gate's false-alarm and detection rates here, beside pytest-benchmark's."""
+    from rich.markup import escape
     from rich.table import Table
 
     from rota.datasets.tiers import parse_tiers
@@ -112,11 +122,8 @@ def run_calibration(
     chosen = parse_tiers(tiers)
     benchmarks = [f"{p}[{t.name}]" for t in chosen for p in PHASES]
     function = inject.partition("=")[0].partition(":")[2]
-    affected = (
-        [b for b in benchmarks if b.startswith(("solve[", "generate["))]
-        if function == "solve_program"
-        else []
-    )
+    # The phase whose own work the function is; generate includes it, diluted by the rest.
+    affected = [b for b in benchmarks if b.startswith(f"{AFFECTS.get(function, '?')}[")]
     bench_dir = top / "bench" if top is not None and pytest_benchmark else None
     cal = calibrate(
         tree,
@@ -127,7 +134,7 @@ def run_calibration(
         trials=trials,
         bench_dir=bench_dir,
         budget_seconds=budget,
-        progress=lambda what: screen.print(what),
+        progress=lambda what: screen.print(what, markup=False, highlight=False),
     )
     table = Table(
         title=f"{cal.trials} A/A and {cal.trials} injected trials ({inject})", title_justify="left"
@@ -144,7 +151,7 @@ def run_calibration(
     for name in benchmarks:
         hit = name in affected
         table.add_row(
-            name,
+            escape(name),
             f"{cal.gate_false[name]}/{n}",
             f"{cal.gate_detected[name]}/{n}" if hit else "-",
             f"{cal.pb_false[name]}/{n}" if cal.pb_ran else "not run",
@@ -153,6 +160,13 @@ def run_calibration(
     screen.print(table)
     mean = sum(cal.gate_seconds) / len(cal.gate_seconds) if cal.gate_seconds else 0.0
     screen.print(f"gate runs with any false alarm: {cal.gate_runs_with_false_alarm}/{n} A/A")
+    if affected:
+        screen.print(
+            f"injected gate runs that failed on {', '.join(affected)}: "
+            f"{cal.gate_runs_detecting_any}/{n} (on every one of them: "
+            f"{cal.gate_runs_detecting_all}/{n})",
+            markup=False,
+        )
     if cal.pb_ran:
         screen.print(
             f"pytest-benchmark runs with any false alarm: {cal.pb_runs_with_false_alarm}/{n} A/A"
@@ -165,6 +179,7 @@ def run_calibration(
 
 def _calibrate_exact(tree: SourceTree, config: GateConfig, trials: int, screen: Console) -> None:
     """The exact metrics' false alarms over A/A runs and the injections they catch."""
+    from rich.markup import escape
     from rich.table import Table
 
     from rota.datasets.tiers import get_tier
@@ -172,7 +187,11 @@ def _calibrate_exact(tree: SourceTree, config: GateConfig, trials: int, screen: 
 
     tiers = [get_tier(t) for t in config.exact_tiers]
     cal = calibrate_exact(
-        tree, tiers, config, trials=trials, progress=lambda what: screen.print(what)
+        tree,
+        tiers,
+        config,
+        trials=trials,
+        progress=lambda what: screen.print(what, markup=False, highlight=False),
     )
     table = Table(
         title=f"exact metrics, {', '.join(config.exact_tiers)}: {cal.trials} trials of each kind",
@@ -183,14 +202,14 @@ def _calibrate_exact(tree: SourceTree, config: GateConfig, trials: int, screen: 
     table.add_row(
         "A/A (false alarms)",
         f"{cal.runs_with_false_alarm}/{cal.trials}",
-        ", ".join(sorted(cal.false_alarms)) or "-",
+        escape(", ".join(sorted(cal.false_alarms)) or "-"),
     )
     for name, (pattern, metric) in EXACT_INJECTIONS.items():
         missed = sorted(set(cal.missed.get(name, [])))
         table.add_row(
             f"{name} (caught)",
             f"{cal.caught[name]}/{cal.trials}",
-            f"{metric} of {pattern}" + (f"; missed {', '.join(missed)}" if missed else ""),
+            escape(f"{metric} of {pattern}" + (f"; missed {', '.join(missed)}" if missed else "")),
         )
     screen.print(table)
     each = sum(cal.seconds) / len(cal.seconds) if cal.seconds else 0.0

@@ -11,6 +11,7 @@ the way it inflates wall time. The statistics are in :mod:`rota.perf.gate_stats`
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import statistics
@@ -26,6 +27,25 @@ from rota.perf.runner import Databases, SourceTree, TimedRounds, WorkerProcess
 __all__ = ["TimingRun", "measure_pairs"]
 
 Progress = Callable[[str, int, int], None]  # (what, pairs done, pairs at most)
+
+#: A benchmark whose first round takes longer than this is timed by that round alone.
+LONG_ROUND_S = 0.25
+#: A short benchmark gets enough rounds to fill about this much time per process...
+SHORT_ROUNDS_S = 0.1
+#: ... but never more rounds than this.
+MAX_ROUNDS = 40
+
+
+def _rounds_for(warmup_seconds: float, rounds: int) -> int:
+    """Timed rounds per process for a benchmark whose warm-up round took this long.
+
+    ``rounds`` (the config's) at least; a short benchmark more, up to :data:`MAX_ROUNDS`,
+    so that its median is taken over about :data:`SHORT_ROUNDS_S` of work (a 2 ms round
+    is at the mercy of every interrupt).
+    """
+    if warmup_seconds <= 0:
+        return MAX_ROUNDS
+    return max(rounds, min(MAX_ROUNDS, math.ceil(SHORT_ROUNDS_S / warmup_seconds)))
 
 
 @dataclass(slots=True)
@@ -100,13 +120,11 @@ def measure_pairs(
         if run.pairs >= config.min_pairs and elapsed + per_pair > budget:
             run.stopped_because = f"the budget of {budget:.0f} s"
             break
-        hash_seed = run.pairs
         sides = [("base", base, base_env), ("head", head, head_env)]
-        rng.shuffle(sides)
         order = list(open_benchmarks)
         rng.shuffle(order)
-        for side, tree, env in sides:
-            figures = _one_process(tree, tiers, order, databases, config.rounds, hash_seed, env)
+        pair = _one_pair(sides, tiers, order, databases, config.rounds, run.pairs, rng)
+        for side, figures in pair.items():
             for name, figure in figures.items():
                 run.figures[side].setdefault(name, []).append(figure)
                 run.medians[side].setdefault(name, []).append(figure[key])
@@ -165,24 +183,63 @@ def _figures(timed: TimedRounds) -> dict[str, float]:
     }
 
 
-def _one_process(
-    tree: SourceTree,
+def _one_pair(
+    sides: Sequence[tuple[str, SourceTree, Mapping[str, str] | None]],
     tiers: Sequence[str],
     order: Sequence[str],
     databases: Databases,
     rounds: int,
     hash_seed: int,
-    env: Mapping[str, str] | None,
-) -> dict[str, dict[str, float]]:
-    """Start a worker, open the tiers, time each benchmark; its figures per benchmark."""
-    urls = []
-    try:
-        with WorkerProcess(tree, hash_seed=hash_seed, env=env) as worker:
+    rng: random.Random,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """One base and one head worker, alive together, their rounds interleaved.
+
+    Both workers start (same ``PYTHONHASHSEED``) and open the tiers; then, benchmark by
+    benchmark in ``order``, each side runs one discarded round and then timed ones (how
+    many: :func:`_rounds_for`), alternating round by round in a random order per round.
+    A benchmark whose first round takes over :data:`LONG_ROUND_S` (improve and generate
+    on medium) is timed by that first round alone: it already spans the machine's short
+    spells, the one-time costs it carries are the same on both sides, and its repeats
+    would cost most of the budget. Only one worker works at any
+    moment (the other waits for its next request), and the two sides' rounds of a
+    benchmark are taken within moments of each other, so a slow spell of the machine
+    lands on both sides of the pair instead of on one process. Still two processes: what
+    differs between processes stays in the pair's ratio.
+
+    Returns:
+        side -> benchmark -> that process's figures (:func:`_figures`).
+    """
+    urls: list[str] = []
+    with contextlib.ExitStack() as stack:
+
+        def release() -> None:
+            for url in urls:
+                databases.release(url)
+
+        stack.callback(release)  # after both workers have stopped
+        workers: dict[str, WorkerProcess] = {}
+        for side, tree, env in sides:
+            workers[side] = stack.enter_context(WorkerProcess(tree, hash_seed=hash_seed, env=env))
             for tier in tiers:
                 url, template = databases.for_worker(tree, tier)
                 urls.append(url)
-                worker.open(tier, url, template=template)
-            return {name: _figures(worker.time(name, rounds=rounds, warmup=1)) for name in order}
-    finally:
-        for url in urls:
-            databases.release(url)
+                workers[side].open(tier, url, template=template)
+        names = [side for side, _, _ in sides]
+        figures: dict[str, dict[str, dict[str, float]]] = {side: {} for side in names}
+        for name in order:
+            timed = {side: TimedRounds([], [], []) for side in names}
+            warmup = {side: workers[side].time(name, rounds=1) for side in names}
+            longest = max(max(w.samples) for w in warmup.values())
+            if longest >= LONG_ROUND_S:  # one long round is the sample: it spans the spells
+                for side in names:
+                    figures[side][name] = _figures(warmup[side])
+                continue
+            for _ in range(_rounds_for(longest, rounds)):
+                rng.shuffle(names)
+                for side in names:
+                    got = workers[side].time(name, rounds=1)
+                    timed[side].samples.extend(got.samples)
+                    timed[side].cpu_samples.extend(got.cpu_samples)
+            for side in names:
+                figures[side][name] = _figures(timed[side])
+        return figures

@@ -64,8 +64,8 @@ def test_known_twenty_percent_shift_is_slower() -> None:
     verdict = judge_one(log_ratios(1, pairs=12, shift=0.20, noise=0.03))
     assert verdict.verdict == "slower"
     assert verdict.ratio == pytest.approx(1.2, rel=0.03)
-    assert verdict.ci_low < 1.2 < verdict.ci_high
-    assert verdict.ci_low > 1.05
+    assert verdict.ci_low < verdict.ratio < verdict.ci_high
+    assert verdict.ci_low > 1.1
     assert verdict.p_adjusted < ALPHA
     assert verdict.pairs == 12
 
@@ -88,25 +88,60 @@ def test_known_speed_up_is_faster() -> None:
 
 
 def test_identical_distributions_keep_the_run_false_alarm_rate_at_alpha() -> None:
-    """2000 seeded A/A runs of 12 benchmarks: at most ~alpha of the runs hold any alarm (Holm).
+    """500 seeded A/A runs of 12 benchmarks: at most ~alpha of the runs hold any alarm (Holm).
 
-    The p-values come from one vectorised t-test (the same test `p_value` runs, checked on
-    the first run) to keep this fast; Holm is the gate's. Without the correction about
-    1 - 0.95**12 = 46% of the runs would hold a raw p-value below alpha.
+    Without the correction about 1 - 0.95**12 = 46% of the runs would hold a raw p-value
+    below alpha.
     """
-    from scipy import stats
-
-    runs, benchmarks, pairs = 2000, 12, 12
+    runs, benchmarks, pairs = 500, 12, 12
     rng = np.random.default_rng(2024)
     ratios = rng.normal(0.0, 0.03, (runs, benchmarks, pairs))
-    raw = stats.ttest_1samp(ratios, 0.0, axis=2).pvalue
-    first = [p_value([float(x) for x in row]) for row in ratios[0]]
-    assert first == pytest.approx([float(p) for p in raw[0]])
-    runs_with_alarm = sum(any(p < ALPHA for p in holm([float(p) for p in run_p])) for run_p in raw)
-    runs_with_raw_alarm = int((raw < ALPHA).any(axis=1).sum())
-    # Holm's bound: at most alpha (about 0.049 here); 2000 runs estimate it to +-0.005.
-    assert runs_with_alarm <= 0.06 * runs
+    raw = [[p_value([float(x) for x in row]) for row in run] for run in ratios]
+    runs_with_alarm = sum(any(p < ALPHA for p in holm(run_p)) for run_p in raw)
+    runs_with_raw_alarm = sum(any(p < ALPHA for p in run_p) for run_p in raw)
+    # Holm's bound: at most alpha; 500 runs estimate it to about +-0.01.
+    assert runs_with_alarm <= 0.075 * runs
     assert runs_with_raw_alarm >= 0.3 * runs  # the correction is what keeps it low
+
+
+def contaminated(seed: int, *, pairs: int, shift: float, share: float) -> list[float]:
+    """Log ratios with 2% noise where ``share`` of the pairs caught a slow spell on one side.
+
+    The spell adds 20-70% to base or head at random, as measured A/A runs here showed.
+    """
+    rng = np.random.default_rng(seed)
+    ratios = math.log1p(shift) + rng.normal(0.0, 0.02, pairs)
+    hit = rng.random(pairs) < share
+    ratios[hit] += rng.choice([-1.0, 1.0], hit.sum()) * np.log1p(rng.uniform(0.2, 0.7, hit.sum()))
+    return [float(x) for x in ratios]
+
+
+def test_slow_spells_on_one_side_do_not_raise_false_alarms() -> None:
+    """200 A/A runs of 12 benchmarks with 10% of pairs hit by a spell: alarms stay near alpha."""
+    runs = [
+        judge_run(
+            [contaminated(r * 12 + i, pairs=14, shift=0.0, share=0.1) for i in range(12)],
+            threshold=0.0,
+        )
+        for r in range(200)
+    ]
+    with_alarm = sum(any(v.verdict in ("slower", "faster") for v in run) for run in runs)
+    assert with_alarm <= 0.09 * len(runs)
+
+
+def test_a_real_change_is_found_through_slow_spells() -> None:
+    """+5% with two of fourteen pairs hit by a spell is slower; the plain mean would waver.
+
+    The trimmed mean sets the spells aside: the estimate stays within a point of +5%.
+    """
+    ratios = [
+        math.log(1.05) + d
+        for d in (0.01, -0.01, 0.0, 0.015, -0.005, 0.005, 0.0, -0.015, 0.01, -0.01, 0.005, -0.005)
+    ]
+    ratios += [math.log(1.6), math.log(0.7)]  # a spell on head, then one on base
+    verdict = judge_one(ratios, threshold=0.02)
+    assert verdict.verdict == "slower"
+    assert verdict.ratio == pytest.approx(1.05, abs=0.01)
 
 
 def test_alarm_needs_holm_and_the_threshold_on_noise() -> None:
