@@ -59,7 +59,10 @@ def injection_env(name: str, reference: RunResults) -> dict[str, str]:
 
 Progress = Callable[[str], None]
 
-_REGRESSED = re.compile(r"^\s*(\S+\[\w+\]) \(\d+_")
+#: A line of pytest-benchmark's "Performance has regressed:" list (its session.py):
+#: ``\tsolve[tiny] (0001_base) - Field 'median' has failed PercentageRegressionCheck: ...``;
+#: the comparison table's rows start alike but have no " - Field ".
+_REGRESSED = re.compile(r"^\s*(\S+\[\w+\]) \(\d+_\w*\) - Field '\w+' has failed ")
 
 
 @dataclass(slots=True)
@@ -185,9 +188,12 @@ def _pytest_benchmark_trial(
             text=True,
             check=False,
         )
-    return sorted(
-        {m.group(1) for line in done.stdout.splitlines() if (m := _REGRESSED.match(line))}
-    )
+    return regressed_in(done.stdout)
+
+
+def regressed_in(output: str) -> list[str]:
+    """The benchmarks pytest-benchmark's compare-fail said regressed, from its output."""
+    return sorted({m.group(1) for line in output.splitlines() if (m := _REGRESSED.match(line))})
 
 
 @dataclass(slots=True)
