@@ -28,16 +28,16 @@ of these changes the instructions executed:
   (no clock-driven hand-offs) for any thread that remains;
 - the bytecode: the pass compiles the counted tree's modules first (``compileall``), so
   every child loads them from the cache; a child that compiled rota's modules itself
-  (the first run after a checkout or an edit) counted up to 2.3% more (load, tiny) and
-  1.8% (load, medium) than the next ones, its heap laid out by the compiler's garbage;
+  (the first run after a checkout or an edit) counted 2.3% less (load, tiny) and 1.8%
+  less (load, medium) than the next ones, its heap laid out around the compiler's garbage;
 - uncounted warm-up rounds, past CPython's quickening, and a garbage collection before
   each counted round (see the child's docstring).
 
-Measured with all of that: five processes of the same commit on tiny and on small (two
-so far on medium) give the same count for every benchmark within 0.01%, most exactly
-(the README has the table). What is left moves at most some 130 instructions in seed
-and persist, whose rows hold the clock's time. Each benchmark's count is the median of
-a few counted rounds within the process.
+Measured with all of that: five processes of the same commit on tiny and on small (and
+the four of five on medium that loaded cached bytecode) give the same count for every
+benchmark within 0.01%, most exactly (the README has the table). What is left moves at
+most some 130 instructions in seed and persist, whose rows hold the clock's time. Each
+benchmark's count is the median of a few counted rounds within the process.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ validate[tiny] (NOW)           723.9880 (1.01)     768.0810 (1.01)     744.5191 
 
 --------------------------------------------------------------------------------
 Performance has regressed:
-\tsolve[tiny] (0001_base) - Field 'median' has failed PercentageRegressionCheck: 51.175163735 > 5.000000000
+\tsolve[tiny] (0001_base) - Field 'median' has failed PercentageRegressionCheck: \
+51.175163735 > 5.000000000
 --------------------------------------------------------------------------------
 """
 
