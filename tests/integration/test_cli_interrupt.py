@@ -54,6 +54,10 @@ sys.meta_path.insert(0, Stall())
 '''
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_while_importing(
     launcher: list[str], module: str, tmp_path: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -70,7 +74,15 @@ def interrupt_while_importing(
     }
     argv = [*launcher, "runs", "--db", f"sqlite:///{tmp_path / 'absent.db'}"]
     proc = subprocess.Popen(
-        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell starts background jobs with SIGINT ignored, and children inherit that
+        # (then Python installs no KeyboardInterrupt handler): give rota the default.
+        preexec_fn=_default_sigint,
     )
     # A guard against a hang, not a timing assertion: the marker normally shows in ~1 s.
     deadline = time.monotonic() + 120
