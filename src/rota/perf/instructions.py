@@ -69,6 +69,7 @@ __all__ = [
     "InstructionsError",
     "child_command",
     "child_environment",
+    "compile_tree",
     "count_rounds",
     "instruction_pass",
     "instructions_environment",
