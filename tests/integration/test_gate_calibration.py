@@ -69,7 +69,8 @@ def test_extra_allocations_are_the_count_asked(plain: WorkerProcess, tmp_path: P
     _, solve_before = plain.memory(f"solve[{TIER}]")
     _, load_before = plain.memory(f"load[{TIER}]")
     extra = math.ceil(solve_before * 0.01)
-    for injected in _worker(tmp_path, "alloc", {EXTRA_ALLOCATIONS_ENV: f"solve[*]={extra}"}):
+    env = {EXTRA_ALLOCATIONS_ENV: f"solve[{TIER}]={extra}"}
+    for injected in _worker(tmp_path, "alloc", env):
         _, solve_after = injected.memory(f"solve[{TIER}]")
         _, load_after = injected.memory(f"load[{TIER}]")
     assert 1.007 <= solve_after / solve_before <= 1.013

@@ -148,7 +148,7 @@ def to_json(report: GateReport) -> str:
             ],
             "clock": report.timing.clock,
             "statistic": report.timing.statistic,
-            "process_figures": report.timing.medians,
+            "process_figures": report.timing.judged(),
             "process_all_figures": report.timing.figures,
         }
     return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -3,16 +3,16 @@
 The unit of replication is the worker process. A *pair* is one base process and one head
 process alive together with the same ``PYTHONHASHSEED``, their rounds interleaved in
 random order (:mod:`rota.perf.gate_timing`); each reports one figure per benchmark, the
-median of its rounds' CPU seconds by default. The per-pair log ratio ``ln(head / base)`` removes
-what the pair shares (the machine's state at that moment, the hash seed) and keeps what
-differs between processes, which is the noise the verdict must see.
+median of its rounds' CPU seconds by default. The per-pair log ratio ``ln(head / base)``
+removes what the pair shares (the machine's state at that moment, the hash seed) and
+keeps what differs between processes, which is the noise the verdict must see.
 
 Per benchmark, Yuen's trimmed-mean t-test on the log ratios (SciPy's ``mstats``: 20% of
 the pairs trimmed from each tail) gives the p-value and a confidence interval of the
 trimmed mean log ratio; its exponential is the reported ratio (a trimmed geometric mean
-of head/base). Over all benchmarks of a run, Holm's step-down
-procedure keeps the probability of *any* false alarm at ``alpha``; the interval is drawn
-at the matching Bonferroni level ``1 - alpha/m``. Verdicts:
+of head/base). Over all benchmarks of a run, Holm's step-down procedure keeps the
+probability of *any* false alarm at ``alpha``; the interval is drawn at the matching
+Bonferroni level ``1 - alpha/m``. Verdicts:
 
 ``slower`` / ``faster``
     significant after Holm AND the estimated change beyond the threshold;
@@ -62,9 +62,9 @@ def _t_test(log_ratios: Sequence[float], confidence: float) -> tuple[float, floa
     Each tail loses :data:`TRIM` of the pairs (SciPy's ``mstats.trimmed_mean`` and
     ``trimmed_stde``: the standard error from the winsorized sample), and the statistic
     has ``kept - 1`` degrees of freedom. On these shared machines a few pairs in ten
-    catch a slow spell on one side only (one measured A/A run: 12 of 14 pairs within
-    3%, two at +20% and +62%); trimming keeps such a pair from deciding the verdict or
-    from swamping a real change, and under no outliers it costs little power.
+    catch a slow spell on one side only (``scripts/timing-noise --pairs 14 --rounds 3``:
+    ``solve[medium]`` had 11 of 14 pairs within 3%, one at +4.2%, two at +12% and +68%);
+    trimming keeps such a pair from deciding the verdict or from swamping a real change.
     """
     import numpy as np
     from scipy import stats

@@ -53,8 +53,6 @@ class TimingRun:
     """Everything the timing comparison measured and decided."""
 
     verdicts: list[TimingVerdict] = field(default_factory=list)
-    #: side -> id -> the judged figure of each pair's process (``clock`` and ``statistic``)
-    medians: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     #: side -> id -> every figure of each pair's process: wall/cpu x median/min
     figures: dict[str, dict[str, list[dict[str, float]]]] = field(default_factory=dict)
     clock: str = "cpu"
@@ -63,6 +61,14 @@ class TimingRun:
     rounds: int = 0
     seconds: float = 0.0
     stopped_because: str = ""
+
+    def judged(self) -> dict[str, dict[str, list[float]]]:
+        """The figure judged per pair, by side and id: ``{clock}_{statistic}`` of ``figures``."""
+        key = f"{self.clock}_{self.statistic}"
+        return {
+            side: {name: [f[key] for f in per_pair] for name, per_pair in by_name.items()}
+            for side, by_name in self.figures.items()
+        }
 
 
 def measure_pairs(
@@ -100,13 +106,11 @@ def measure_pairs(
     rng = random.Random(seed)
     tiers = sorted({name.partition("[")[2].rstrip("]") for name in benchmarks})
     run = TimingRun(
-        medians={"base": {}, "head": {}},
         figures={"base": {}, "head": {}},
         rounds=config.rounds,
         clock=config.clock,
         statistic=config.statistic,
     )
-    key = f"{config.clock}_{config.statistic}"
     open_benchmarks = list(benchmarks)
     per_pair = 0.0
     while True:
@@ -127,7 +131,6 @@ def measure_pairs(
         for side, figures in pair.items():
             for name, figure in figures.items():
                 run.figures[side].setdefault(name, []).append(figure)
-                run.medians[side].setdefault(name, []).append(figure[key])
         run.pairs += 1
         per_pair = (time.perf_counter() - started) / run.pairs
         if run.pairs >= config.min_pairs:
@@ -167,8 +170,9 @@ def judge_all(run: TimingRun, benchmarks: Sequence[str], config: GateConfig) -> 
 
 
 def _log_ratios(run: TimingRun, name: str) -> list[float]:
-    base = run.medians["base"].get(name, [])
-    head = run.medians["head"].get(name, [])
+    judged = run.judged()
+    base = judged["base"].get(name, [])
+    head = judged["head"].get(name, [])
     return [math.log(h / b) for b, h in zip(base, head, strict=False) if b > 0 and h > 0]
 
 
@@ -200,11 +204,11 @@ def _one_pair(
     A benchmark whose first round takes over :data:`LONG_ROUND_S` (improve and generate
     on medium) is timed by that first round alone: it already spans the machine's short
     spells, the one-time costs it carries are the same on both sides, and its repeats
-    would cost most of the budget. Only one worker works at any
-    moment (the other waits for its next request), and the two sides' rounds of a
-    benchmark are taken within moments of each other, so a slow spell of the machine
-    lands on both sides of the pair instead of on one process. Still two processes: what
-    differs between processes stays in the pair's ratio.
+    would cost most of the budget. Only one worker works at any moment (the other waits
+    for its next request), and the two sides' rounds of a benchmark are taken within
+    moments of each other, so a slow spell of the machine lands on both sides of the pair
+    instead of on one process. Still two processes: what differs between processes stays
+    in the pair's ratio.
 
     Returns:
         side -> benchmark -> that process's figures (:func:`_figures`).

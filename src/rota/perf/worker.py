@@ -288,19 +288,16 @@ def inject_slowdown(spec: str) -> list[str]:
     Raises:
         WorkerError: A malformed spec, or a function that does not exist.
     """
-    import importlib
     import inspect
 
     patched = []
-    for item in filter(None, (part.strip() for part in spec.split(","))):
+    for item in _entries(spec):
         target, _, fraction_text = item.partition("=")
-        module_name, _, function_name = target.partition(":")
         try:
             fraction = float(fraction_text)
-            module = importlib.import_module(module_name)
-            original = getattr(module, function_name)
-        except (ValueError, ImportError, AttributeError) as exc:
+        except ValueError as exc:
             raise WorkerError("usage", f"bad {SLOWDOWN_ENV} entry {item!r}: {exc}") from None
+        original = _resolve(target, SLOWDOWN_ENV)
 
         def spin(started: float, fraction: float = fraction) -> None:
             until = time.perf_counter() + (time.perf_counter() - started) * fraction
@@ -334,9 +331,9 @@ def inject_slowdown(spec: str) -> list[str]:
 #: ``module:function`` (several separated by commas): one more SQL statement per call.
 EXTRA_SQL_ENV = "ROTA_EXTRA_SQL"
 
-#: ``pattern=count`` (several separated by commas): benchmarks matching ``pattern``
-#: (``solve[tiny]``, ``load[*]``) make ``count`` more small-object allocations, after
-#: their work and inside the memory op's tracked region.
+#: ``benchmark=count`` (several separated by commas, e.g. ``solve[tiny]=153``): that
+#: benchmark makes ``count`` more small-object allocations, after its work and inside the
+#: memory op's tracked region.
 EXTRA_ALLOCATIONS_ENV = "ROTA_EXTRA_ALLOCATIONS"
 
 
@@ -351,7 +348,6 @@ def inject_extra_statement(spec: str) -> list[str]:
     Raises:
         WorkerError: A malformed spec, a missing function, or one that is not a coroutine.
     """
-    import importlib
     import inspect
 
     from sqlalchemy import text
@@ -369,13 +365,8 @@ def inject_extra_statement(spec: str) -> list[str]:
         raise WorkerError("usage", f"{EXTRA_SQL_ENV}: the call had no session to run it on")
 
     patched = []
-    for target in filter(None, (part.strip() for part in spec.split(","))):
-        module_name, _, function_name = target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-            original = getattr(module, function_name)
-        except (ValueError, ImportError, AttributeError) as exc:
-            raise WorkerError("usage", f"bad {EXTRA_SQL_ENV} entry {target!r}: {exc}") from None
+    for target in _entries(spec):
+        original = _resolve(target, EXTRA_SQL_ENV)
         if not inspect.iscoroutinefunction(original):
             raise WorkerError("usage", f"{EXTRA_SQL_ENV}: {target} is not a coroutine function")
 
@@ -389,20 +380,32 @@ def inject_extra_statement(spec: str) -> list[str]:
     return patched
 
 
-def extra_allocations(spec: str, benchmark: str) -> int:
-    """How many more allocations ``spec`` asks of ``benchmark`` under the memory op (0: none)."""
-    import fnmatch
-
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        pattern, _, count_text = item.rpartition("=")
+def extra_allocations(spec: str) -> dict[str, int]:
+    """Benchmark id -> how many more allocations ``spec`` asks of it under the memory op."""
+    counts = {}
+    for item in _entries(spec):
+        benchmark, _, count_text = item.rpartition("=")
         try:
-            count = int(count_text)
+            counts[benchmark] = int(count_text)
         except ValueError:
             raise WorkerError("usage", f"bad {EXTRA_ALLOCATIONS_ENV} entry {item!r}") from None
-        literal = "".join(f"[{c}]" if c in "[]" else c for c in pattern)
-        if fnmatch.fnmatchcase(benchmark, literal):
-            return count
-    return 0
+    return counts
+
+
+def _entries(spec: str) -> list[str]:
+    """The comma-separated entries of an injection spec, blanks dropped."""
+    return [part.strip() for part in spec.split(",") if part.strip()]
+
+
+def _resolve(target: str, env_name: str) -> Any:
+    """The function named ``module:function`` (importing its module), or a usage error."""
+    import importlib
+
+    module_name, _, function_name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), function_name)
+    except (ValueError, ImportError, AttributeError) as exc:
+        raise WorkerError("usage", f"bad {env_name} entry {target!r}: {exc}") from None
 
 
 def _replace_everywhere(original: object, wrapper: object) -> None:
@@ -429,7 +432,7 @@ class Worker:
         extra_sql = os.environ.get(EXTRA_SQL_ENV)
         if extra_sql:
             inject_extra_statement(extra_sql)
-        self.extra_allocations = os.environ.get(EXTRA_ALLOCATIONS_ENV, "")
+        self.extra_allocations = extra_allocations(os.environ.get(EXTRA_ALLOCATIONS_ENV, ""))
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """Serve one request; raise ``WorkerError`` for one that cannot be served."""
@@ -511,7 +514,7 @@ class Worker:
         keep = _field(request, "capture", str) if request.get("capture") else None
         capture = Path(keep) if keep else Path(tempfile.mkdtemp()) / "capture.bin"
         work = workload.work
-        extra = extra_allocations(self.extra_allocations, workload.name)
+        extra = self.extra_allocations.get(workload.name, 0)
         if extra > 0:  # calibration (rota.perf.calibrate)
             work = _allocating_more(workload.work, extra)
         figures = measure_memory(self.loop, work, capture, keep=bool(keep))
