@@ -17,11 +17,11 @@ from types import SimpleNamespace
 from typing import Any
 
 # The tiers and phases asv knows. Params must be the same at every commit; a phase a
-# commit lacks reports n/a there. ``improve`` is not among them yet: adding a parameter
-# value changes every parametrized benchmark's parameter set, so it goes in together with
-# a re-recorded history (rota history run).
+# commit lacks reports n/a there (``improve`` before 1d21562). Adding a value keeps the
+# results recorded before it: asv reads them for the parameters they share, and the new
+# combinations are blank there until those commits are recorded again.
 TIERS = ("tiny", "small", "medium")
-PHASES = ("seed", "load", "solve", "validate", "persist", "generate")
+PHASES = ("seed", "load", "solve", "improve", "validate", "persist", "generate")
 SEED = 0
 # A comma list of tiers to prepare (default: all of TIERS): `rota history run --tiers`
 # sets it, with a matching --bench filter, for quick runs such as the tests'.
