@@ -64,11 +64,15 @@ class TimingRun:
 
     def judged(self) -> dict[str, dict[str, list[float]]]:
         """The figure judged per pair, by side and id: ``{clock}_{statistic}`` of ``figures``."""
-        key = f"{self.clock}_{self.statistic}"
         return {
-            side: {name: [f[key] for f in per_pair] for name, per_pair in by_name.items()}
+            side: {name: self.judged_of(side, name) for name in by_name}
             for side, by_name in self.figures.items()
         }
+
+    def judged_of(self, side: str, name: str) -> list[float]:
+        """The judged figure of each pair's process for one side and benchmark."""
+        key = f"{self.clock}_{self.statistic}"
+        return [f[key] for f in self.figures.get(side, {}).get(name, [])]
 
 
 def measure_pairs(
@@ -170,9 +174,8 @@ def judge_all(run: TimingRun, benchmarks: Sequence[str], config: GateConfig) -> 
 
 
 def _log_ratios(run: TimingRun, name: str) -> list[float]:
-    judged = run.judged()
-    base = judged["base"].get(name, [])
-    head = judged["head"].get(name, [])
+    base = run.judged_of("base", name)
+    head = run.judged_of("head", name)
     return [math.log(h / b) for b, h in zip(base, head, strict=False) if b > 0 and h > 0]
 
 
