@@ -3,23 +3,30 @@
 The constructive solver is fast and keeps residents on their teams, but it ranks call and
 weekend candidates by their own recent load, not by fairness within their PGY class. This
 phase takes its schedule and exchanges duty between two residents of one PGY class (so
-coverage, supervision and eligibility stay as they were), with four kinds of move:
+coverage, supervision and eligibility stay as they were), with six kinds of move:
 
 - ``block``: the rest of a block from a week boundary (or its start up to one), or the
   whole block, between the residents most and least loaded overall;
+- ``trade``: a call night that touches a weekend day for one of the receiver's weekday
+  call nights (each alone, or each with the day after it), so both keep their call count
+  and a 24-hour call stays one stretch, while the weekend day changes hands;
 - ``call``: the most loaded resident's call night (alone, with the next day, or with the
   whole 24-hour call and the next day) against the least loaded resident's same days;
 - ``weekend``: a weekend day (with the night before that touches it, alone or with the
   days around it) between the residents with the most and the fewest weekend days;
 - ``hours``: one session, or a whole day's day sessions, between the residents with the
-  most and the fewest hours.
+  most and the fewest hours;
+- ``continuity``: a short run of days a resident works away from the rotation of the days
+  around it (an excursion), exchanged with a class-mate who works that rotation then.
 
 Every exchange is checked by the ``Roster`` (R1-R6 locally, R9 absences), so the rules
 hold by construction, and is kept only when the objective of ``rota.engine.quality`` does
-not get worse and either it or the sum of squared deviations from the fair shares (the
-tie-break that moves the search across the plateaus of a max-minus-min spread) gets
-better. The search is bounded by a budget of moves tried, never by time: the same
-schedule and settings give the same result on every machine and database.
+not get worse once shaped (``rota.engine.search``: the spreads plus half their weight on
+the class's deviations from the fair shares, so evening out one of several extreme
+residents counts) and either it or the sum of squared deviations gets better. The search
+returns the best schedule it saw by the true objective. It is bounded by a budget of moves
+tried, never by time: the same schedule and settings give the same result on every
+machine and database.
 """
 
 from __future__ import annotations

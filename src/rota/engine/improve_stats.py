@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MOVE_KINDS = ("block", "call", "weekend", "hours")
+MOVE_KINDS = ("block", "trade", "call", "weekend", "hours", "continuity")
 """Kinds of exchange the improvement phase makes, in the order its passes take turns."""
 
 

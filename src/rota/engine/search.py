@@ -4,10 +4,21 @@ It works on a ``Roster`` of the constructed schedule. Passes take turns: one per
 kind and PGY class, each trying at most ``PASS_MOVES`` moves, until a round of passes
 keeps nothing or the budget of moves tried is spent. A pass ranks the class by how far
 each resident is above their fair share (of call nights, weekend days, hours, or all three
-weighted as the objective weighs them for ``block``), takes the most loaded as donors and,
-per donor and day, team-mates first (an exchange on the same rotation costs no switch),
-then the least loaded, as receivers. Everything is ordered by indexes and numbers, never
-by hashing or time, so the result is the same on every machine.
+weighted as the objective weighs them for ``block``; of switches for ``continuity``),
+takes the most loaded as donors and, per donor and day, team-mates first (an exchange on
+the same rotation costs no switch), then the least loaded, as receivers.
+
+A move is judged on the objective plus a shaping term, ``SHAPING`` times each spread's
+weight times half the sum of the class's absolute deviations from their fair shares. A
+max-minus-min spread only moves when its last extreme member does, so without shaping a
+move that evens out one of several equally loaded residents changes nothing but costs its
+switches, and is refused; with it, that move pays when the deviation it removes is worth
+more than its switches. Shaping can lead through schedules whose objective is worse, so
+the search logs the moves it keeps and, at the end, undoes those made after the best
+objective it saw (``rewind``): the result is never worse than the input.
+
+Everything is ordered by indexes and numbers, never by hashing or time, so the result is
+the same on every machine.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ DONORS = 4  # most loaded residents tried as donors per pass
 RECEIVERS = 8  # receivers tried per donor and day: team-mates, then the least loaded
 PASS_MOVES = 500  # moves one pass (a kind in a class) may try before the next one's turn
 EPSILON = 1e-9
+SHAPING = 0.5  # weight of the deviations beside the spreads while searching (see above)
 
 
 class Search:
@@ -61,6 +73,10 @@ class Search:
             else:
                 self.faculty.append((cell, rotation_of[a.rotation_id], person))
         self.roster = Roster(problem, grid)
+        self.day_off = [EMPTY] * width  # a day's cells with no duty
+        self.slot_starts = [s.start for s in problem.slots]
+        self.slot_ends = [s.end for s in problem.slots]
+        self.call_slot = [s.overnight for s in problem.slots]
         self.stats = ImprovementStats(budget=budget)
         self.budget = budget
         self.pass_end = 0
@@ -88,6 +104,11 @@ class Search:
             else self.switches + int(switch_allowance * self.switches)
         )
         self.block_days = max(1, block_days)
+        self.excursions: dict[int, tuple[int, tuple[int, ...]]] = {}
+        # Moves kept, in order, so the search can return to the best schedule it saw.
+        self.log: list[tuple[int, int, list[Cell]]] = []
+        self.best = self._objective()
+        self.best_moves = 0
 
     # -- driver ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -100,6 +121,7 @@ class Search:
                     accepted += self._improve_class(kind, c)
             if accepted == 0:
                 break
+        self.rewind()
 
     def _left(self) -> int:
         """Moves the current pass may still try: the budget's rest, at most ``PASS_MOVES``."""
@@ -135,9 +157,13 @@ class Search:
             for day in self._days(kind, donor):
                 # Team-mates first: an exchange between residents on the same rotation
                 # costs no switch, which keeps construction's continuity.
-                home = self._team(donor, day)
-                candidates = [r for r in receivers if deviation[r] < deviation[k]]
-                candidates.sort(key=lambda r: self._team(members[r], day) != home)
+                if kind == "continuity":  # whoever works the donor's own team that day
+                    home = self.excursions[day][1]
+                    candidates = [r for r in receivers if r != k]
+                else:
+                    home = (self._team(donor, day),)
+                    candidates = [r for r in receivers if deviation[r] < deviation[k]]
+                candidates.sort(key=lambda r: self._team(members[r], day) not in home)
                 for r in candidates[:RECEIVERS]:
                     receiver = members[r]
                     for cells in self._shapes(kind, donor, receiver, day):
@@ -171,6 +197,9 @@ class Search:
                 for k, value in enumerate(self._deviations(part, c)):
                     combined[k] += weight * value
             return combined
+        if kind == "continuity":
+            days = self.p.days - 1
+            return [float(self._switches(i, 0, days)) for i in self.classes[c]]
         values = self._values(kind, self.classes[c])
         total = sum(values)
         return [v - total * s for v, s in zip(values, self.shares[c], strict=True)]
@@ -179,7 +208,7 @@ class Search:
         roster = self.roster
         if kind == "call":
             return [roster.total_calls[i] for i in members]
-        if kind == "weekend":
+        if kind in ("weekend", "trade"):
             return [roster.weekend_days[i] for i in members]
         return [roster.total_minutes[i] for i in members]
 
@@ -194,6 +223,11 @@ class Search:
             ]
         if kind == "call":
             return [d for d, n in enumerate(roster.calls[person]) if n]
+        if kind == "continuity":
+            self.excursions = self._excursions(person)
+            return list(self.excursions)
+        if kind == "trade":  # call nights touching a weekend day
+            return [d for d, n in enumerate(roster.calls[person]) if n and self._weekend_night(d)]
         if kind == "weekend":
             return [d for d, n in enumerate(roster.touched[person]) if n and roster.weekend[d]]
         row = roster.grid[person]
@@ -222,6 +256,20 @@ class Search:
             return [tail, head]
         if kind == "call":
             return [nights(day), nights(day) + whole(day + 1), whole(day) + whole(day + 1)]
+        if kind == "continuity":  # the excursion, or its first day
+            last = self.excursions[day][0]
+            span = [c for d in range(day, last + 1) for c in whole(d)]
+            return [span, whole(day)] if last > day else [span]
+        if kind == "trade":  # the weekend call night for one of the receiver's weekday ones
+            calls_d, calls_r = self.roster.calls[donor], self.roster.calls[receiver]
+            others = [
+                d
+                for d in range(days)
+                if calls_r[d] and not calls_d[d] and not self._weekend_night(d)
+            ]
+            return [nights(day) + nights(d) for d in others] + [
+                nights(day) + whole(day + 1) + nights(d) + whole(d + 1) for d in others
+            ]
         if kind == "weekend":
             base = nights(day - 1) + whole(day)
             return [
@@ -237,6 +285,38 @@ class Search:
             if row_d[day * width + i] != EMPTY and row_r[day * width + i] == EMPTY
         ]
         return [*singles, [day * width + i for i in self.daytime]]
+
+    def _excursions(self, person: int) -> dict[int, tuple[int, tuple[int, ...]]]:
+        """Short runs of day duty on a rotation other than the runs either side of it.
+
+        Keyed by a run's first day: its last day and the rotations of the runs beside it.
+        """
+        row = self.roster.grid[person]
+        width = self.width
+        runs: list[list[int]] = []  # [rotation, first day, last day, duty days]
+        for day in range(self.p.days):
+            rotation = next(
+                (row[day * width + i] for i in self.daytime if row[day * width + i] != EMPTY),
+                EMPTY,
+            )
+            if rotation == EMPTY:
+                continue
+            if runs and runs[-1][0] == rotation:
+                runs[-1][2] = day
+                runs[-1][3] += 1
+            else:
+                runs.append([rotation, day, day, 1])
+        result: dict[int, tuple[int, tuple[int, ...]]] = {}
+        for k, (_, first, last, length) in enumerate(runs):
+            beside = tuple(runs[j][0] for j in (k - 1, k + 1) if 0 <= j < len(runs))
+            if length <= SPLIT_DAYS and beside:
+                result[first] = (last, beside)
+        return result
+
+    def _weekend_night(self, day: int) -> bool:
+        """True when a night starting on ``day`` touches a Saturday or Sunday."""
+        weekend = self.roster.weekend
+        return weekend[day] or (day + 1 < self.p.days and weekend[day + 1])
 
     # -- one move --------------------------------------------------------------------------
     def _try(self, kind: str, c: int, donor: int, receiver: int, cells: list[Cell]) -> bool:
@@ -280,12 +360,15 @@ class Search:
     ) -> bool:
         """Keep the exchange just made (still applied)?
 
-        Kept when the objective gets better, or stays equal with a better tie-break, and
-        the switches stay within the allowance: the objective never gets worse.
+        Kept when the shaped objective (the spreads, ``SHAPING`` on the deviations, and the
+        switches) gets better, or stays equal with a better tie-break, and the switches
+        stay within the allowance. The search's best schedule by the true objective is
+        what ``rewind`` returns to, so the result is never worse than the input.
         """
-        objective, tie = self.score[c]
-        new_objective, new_tie = self._class_score(c)
-        if new_objective - objective > SWITCH_WEIGHT * len(changed) * 4 + EPSILON:
+        objective, shaping, tie = self.score[c]
+        new_objective, new_shaping, new_tie = self._class_score(c)
+        gain = new_objective + new_shaping - objective - shaping
+        if gain > SWITCH_WEIGHT * len(changed) * 4 + EPSILON:
             return False  # no switch saving could pay for it (at most two pairs per cell and side)
         after = self._pair_switches(donor, receiver, first, last)
         if switches is None:
@@ -295,13 +378,27 @@ class Search:
         added = after - switches
         if self.max_switches is not None and self.switches + added > self.max_switches:
             return False
-        delta = new_objective - objective + SWITCH_WEIGHT * added
+        delta = gain + SWITCH_WEIGHT * added
         if delta < -EPSILON or (delta <= EPSILON and new_tie < tie - EPSILON):
-            self.score[c] = (new_objective, new_tie)
+            self.score[c] = (new_objective, new_shaping, new_tie)
             self.switches += added
             self.stats.accepted[kind] += 1
+            self.log.append((donor, receiver, changed))
+            true = self._objective()
+            if true < self.best - EPSILON:
+                self.best, self.best_moves = true, len(self.log)
             return True
         return False
+
+    def _objective(self) -> float:
+        """The objective's terms an exchange can change: spreads and switches."""
+        return sum(score[0] for score in self.score) + SWITCH_WEIGHT * self.switches
+
+    def rewind(self) -> None:
+        """Undo the moves made after the best schedule the search saw."""
+        while len(self.log) > self.best_moves:
+            donor, receiver, changed = self.log.pop()
+            self.roster.exchange(donor, receiver, changed)
 
     def _day_figures(self, person: int, first: int, last: int) -> list[tuple[int, int, int]]:
         roster = self.roster
@@ -323,9 +420,9 @@ class Search:
             for a, b in zip(new, old, strict=True)
         )
 
-    def _class_score(self, c: int) -> tuple[float, float]:
-        """The class's share of the objective, and the tie-break (weighted squared deviations)."""
-        objective = tie = 0.0
+    def _class_score(self, c: int) -> tuple[float, float, float]:
+        """The class's share of the objective, its shaping and tie-break terms."""
+        objective = shaping = tie = 0.0
         for kind, weight, unit in (
             ("call", CALL_SPREAD_WEIGHT, 1.0),
             ("weekend", WEEKEND_SPREAD_WEIGHT, 1.0),
@@ -333,8 +430,9 @@ class Search:
         ):
             deviation = self._deviations(kind, c)
             objective += weight * (max(deviation) - min(deviation)) * unit * self.scale
+            shaping += weight * unit * self.scale * sum(abs(d) for d in deviation) / 2
             tie += weight * unit * unit * sum(d * d for d in deviation)
-        return objective, tie
+        return objective, SHAPING * shaping, tie
 
     def _pair_switches(self, donor: int, receiver: int, first: int, last: int) -> int:
         return self._switches(donor, first, last) + self._switches(receiver, first, last)
@@ -348,31 +446,35 @@ class Search:
         row = self.roster.grid[person]
         width = self.width
         days = self.p.days
+        off = self.day_off
         low = first - 1
-        while low > 0 and all(row[low * width + i] == EMPTY for i in range(width)):
+        while low > 0 and row[low * width : (low + 1) * width] == off:
             low -= 1
         high = last + 1
-        while high < days - 1 and all(row[high * width + i] == EMPTY for i in range(width)):
+        while high < days - 1 and row[high * width : (high + 1) * width] == off:
             high += 1
         low, high = max(0, low), min(days - 1, high)
-        slots = self.p.slots
+        starts, ends, call_slot = self.slot_starts, self.slot_ends, self.call_slot
+        call_rotation = self.roster.call_rotation
         switches = 0
         previous = EMPTY
-        previous_end = None
-        for day in range(low, high + 1):
-            base = day * MINUTES_PER_DAY
-            for index in range(width):
-                rotation = row[day * width + index]
-                if rotation == EMPTY:
-                    continue
-                slot = slots[index]
-                start = base + slot.start
-                if start == previous_end and self.roster.is_call(day * width + index, rotation):
-                    previous_end = base + slot.end
-                    continue
-                if previous != EMPTY and rotation != previous:
-                    switches += 1
-                previous, previous_end = rotation, base + slot.end
+        previous_end = -1
+        for cell in range(low * width, (high + 1) * width):
+            rotation = row[cell]
+            if rotation == EMPTY:
+                continue
+            index = cell % width
+            base = cell // width * MINUTES_PER_DAY
+            if (
+                base + starts[index] == previous_end
+                and call_slot[index]
+                and call_rotation[rotation]
+            ):
+                previous_end = base + ends[index]
+                continue
+            if previous != EMPTY and rotation != previous:
+                switches += 1
+            previous, previous_end = rotation, base + ends[index]
         return switches
 
     # -- result ----------------------------------------------------------------------------

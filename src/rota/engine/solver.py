@@ -44,7 +44,7 @@ class SolverSettings:
     target_hours_per_week: float = 62.0  # above-minimum coverage stops at this load
     # Improvement phase (rota.engine.improve): moves it may try, never a time limit.
     improve_moves_per_resident_session: float = 0.05
-    improve_min_moves: int = 8000  # floor of the budget, for small programs
+    improve_min_moves: int = 16000  # floor of the budget, for small programs
     # Rotation switches the improvement may add, as a share of construction's; None: no
     # cap beyond the objective's own price of a switch.
     improve_switch_allowance: float | None = None

@@ -50,6 +50,45 @@ def test_weekend_move_shares_weekend_days() -> None:
     assert resident_figures(prog, improved).weekend_days == {1: 1, 2: 1}
 
 
+def test_trade_move_swaps_a_weekend_call_night_for_a_weekday_one() -> None:
+    """Friday calls (into Saturday) against Tuesday calls: one of each changes hands.
+
+    Both keep two call nights and no switch; the weekend days and the hours even out
+    (the day after each call night, off for its resident, moves with it).
+    """
+    prog = program(days=14)
+    schedule: list[Assignment] = []
+    for week in (0, 7):
+        schedule += days_of(1, [week + d for d in range(5)])
+        schedule.append(duty(1, week + 4, "NIGHT", CALL))
+        schedule += days_of(2, [week + d for d in (0, 1, 3, 4)])
+        schedule.append(duty(2, week + 1, "NIGHT", CALL))
+    before = resident_figures(prog, schedule)
+    assert before.weekend_days == {1: 2, 2: 0}
+    improved = _improve(prog, schedule, "trade")
+    figures = resident_figures(prog, improved)
+    assert figures.weekend_days == {1: 1, 2: 1}
+    assert figures.calls == {1: 2, 2: 2}
+    assert figures.minutes[1] == figures.minutes[2]
+    assert figures.switches == {1: 0, 2: 0}
+
+
+def test_continuity_move_sends_two_residents_back_to_their_teams() -> None:
+    """Each works a day on the other's rotation: exchanging that day saves four switches."""
+    prog = program()
+    schedule = [
+        *days_of(1, [0, 1, 3, 4]),
+        *days_of(1, [2], CLINIC),
+        *days_of(2, [0, 1, 3, 4], CLINIC),
+        *days_of(2, [2]),
+    ]
+    assert resident_figures(prog, schedule).switches == {1: 2, 2: 2}
+    improved = _improve(prog, schedule, "continuity")
+    figures = resident_figures(prog, improved)
+    assert figures.switches == {1: 0, 2: 0}
+    assert figures.minutes == {1: 50 * 60, 2: 50 * 60}
+
+
 def test_hours_move_shares_sessions() -> None:
     """Afternoons move from the resident with 50 h to the one with 25 h until within 5 h."""
     prog = program()
@@ -132,4 +171,4 @@ def test_unknown_move_kind_is_refused() -> None:
     """A typo in a move kind is an error, not a silent no-op."""
     with pytest.raises(ValueError, match="unknown move kind"):
         improve_schedule(program(), solution([]), kinds=("swap",))
-    assert set(MOVE_KINDS) == {"block", "call", "weekend", "hours"}
+    assert set(MOVE_KINDS) == {"block", "trade", "call", "weekend", "hours", "continuity"}
