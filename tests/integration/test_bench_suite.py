@@ -183,6 +183,14 @@ def test_rota_bench_writes_under_results_local_by_default(workdir: Path) -> None
     assert (local / "memray" / "generate-tiny.bin").exists()
     assert "scaling plot: not drawn" in proc.stdout  # one tier: no plot file
     assert not (local / "plots").exists()
+    # issue 12: the improvement's quality beside construction's, from the same run
+    built, improved = run.benchmark("solve[tiny]"), run.benchmark("improve[tiny]")
+    assert built is not None
+    assert improved is not None
+    assert "schedule quality: construction (solve) -> improvement (improve)" in proc.stdout
+    assert f"{built.counters['objective']:.1f} -> {improved.counters['objective']:.1f}" in (
+        proc.stdout
+    )
 
 
 @pytest.mark.parametrize(

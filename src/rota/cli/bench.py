@@ -51,7 +51,13 @@ def run(
         TimeElapsedColumn,
     )
 
-    from rota.perf.report import draw_scaling_plot, results_table, scaling, scaling_lines
+    from rota.perf.report import (
+        draw_scaling_plot,
+        quality_table,
+        results_table,
+        scaling,
+        scaling_lines,
+    )
     from rota.perf.results import ResultsStore
     from rota.perf.suite import SuiteSettings, kept_capture, run_suite, total_steps
 
@@ -87,6 +93,9 @@ def run(
         )
     path = ResultsStore(results_dir).save(run_results)
     screen.print(results_table(run_results))
+    quality = quality_table(run_results)
+    if quality is not None:
+        screen.print(quality)
     for line in scaling_lines(scaling(run_results)):
         screen.print(line)
     screen.print(f"results: {path}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from rota.perf.plots import ScalingPoint, plot_scaling
-from rota.perf.results import BenchmarkResult, RunResults
+from rota.perf.results import BenchmarkResult, Counter, RunResults
 from rota.perf.stats import SlopeFit, fit_loglog_slope
 from rota.perf.workloads import PHASES
 
@@ -174,6 +175,61 @@ def scaling_caption(run: RunResults) -> str:
     if run.settings.get("database"):
         parts.append(str(run.settings["database"]))
     return " · ".join(parts)
+
+
+def quality_table(run: RunResults) -> Table | None:
+    """Per tier: construction (``solve``) beside the improvement (``improve``).
+
+    The objective and the worst PGY class's spreads and the rotation switches of each
+    schedule (``rota.engine.quality``), the objective's change, and the phases' medians.
+    ``None`` when no tier ran both phases with their quality counted.
+    """
+    by_name = {b.name: b for b in run.benchmarks}
+    rows = []
+    for b in run.benchmarks:
+        if b.phase != "solve":
+            continue
+        improved = by_name.get(f"improve[{b.tier}]")
+        if improved is None or "objective" not in b.counters:
+            continue
+        if "objective" not in improved.counters:
+            continue
+        rows.append((b, improved))
+    if not rows:
+        return None
+    table = Table(title="schedule quality: construction (solve) -> improvement (improve)")
+    for column in (
+        "tier",
+        "objective",
+        "change",
+        "call spread",
+        "weekend spread",
+        "hours spread",
+        "switches",
+        "solve",
+        "improve",
+    ):
+        table.add_column(column, justify="left" if column == "tier" else "right")
+    for built, improved in rows:
+        before, after = built.counters, improved.counters
+        pair = partial(_pair, before, after)
+        old, new = float(before["objective"]), float(after["objective"])
+        table.add_row(
+            built.tier,
+            pair("objective", ".1f"),
+            f"{100 * (new / old - 1):+.1f}%" if old else "-",
+            pair("max_call_spread", ".2f"),
+            pair("max_weekend_spread", ".2f"),
+            pair("max_hours_spread", ".1f"),
+            pair("rotation_switches", "d"),
+            _seconds(built.summary.median) if built.summary else "-",
+            _seconds(improved.summary.median) if improved.summary else "-",
+        )
+    return table
+
+
+def _pair(before: dict[str, Counter], after: dict[str, Counter], key: str, fmt: str) -> str:
+    return f"{format(before[key], fmt)} -> {format(after[key], fmt)}"
 
 
 def _phase_rank(phase: str) -> int:

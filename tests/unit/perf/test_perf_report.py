@@ -9,6 +9,7 @@ import pytest
 
 from rota.perf.report import (
     draw_scaling_plot,
+    quality_table,
     results_table,
     scaling,
     scaling_caption,
@@ -119,3 +120,47 @@ def test_caption_names_commit_date_and_machine() -> None:
         "AMD EPYC, 2 cores, 24 GiB, Linux x86_64, CPython 3.11.7, host vm · "
         "sqlite (fresh file per tier)"
     )
+
+
+def _quality(phase: str, objective: float, switches: int, spread: float) -> BenchmarkResult:
+    return BenchmarkResult.from_samples(
+        name=f"{phase}[small]",
+        phase=phase,
+        tier="small",
+        size=1008,
+        samples=[0.02, 0.03, 0.04] if phase == "solve" else [1.5, 1.5, 1.5],
+        counters={
+            "objective": objective,
+            "max_call_spread": spread,
+            "max_weekend_spread": spread * 2,
+            "max_hours_spread": spread * 10,
+            "rotation_switches": switches,
+        },
+    )
+
+
+def test_quality_table_sets_the_improvement_beside_construction() -> None:
+    """One row per tier: solve's figures, then improve's, the change and both medians."""
+    run = RunResults(
+        benchmarks=[_quality("solve", 300.0, 8, 6.5), _quality("improve", 75.0, 40, 1.0)]
+    )
+    table = quality_table(run)
+    assert table is not None
+    row = [column._cells[0] for column in table.columns]
+    assert row == [
+        "small",
+        "300.0 -> 75.0",
+        "-75.0%",
+        "6.50 -> 1.00",
+        "13.00 -> 2.00",
+        "65.0 -> 10.0",
+        "8 -> 40",
+        "30.00 ms",
+        "1.500 s",
+    ]
+
+
+def test_quality_table_needs_both_phases() -> None:
+    """A run without the improve phase (or without quality counters) has no quality table."""
+    assert quality_table(RunResults(benchmarks=[_quality("solve", 300.0, 8, 6.5)])) is None
+    assert quality_table(RunResults(benchmarks=[_result("solve", "a", 100, 0.01, 0)])) is None
