@@ -65,7 +65,7 @@ def improve_schedule(
         solution: The constructed schedule (obeying R1-R10); it is not modified.
         policy: The rules' numbers, as given to the solver.
         settings: Supplies the move budget (``improve_moves_per_resident_session``,
-            ``improve_min_moves``, ``improve_switch_allowance``).
+            ``improve_min_moves``, ``improve_switch_allowance``, ``improve_switch_price``).
         kinds: The move kinds to use, in ``MOVE_KINDS`` order (all by default; tests and
             experiments pick some).
 
@@ -89,6 +89,7 @@ def improve_schedule(
         settings.improve_switch_allowance,
         solution.plan.block_days,
         tuple(k for k in MOVE_KINDS if k in kinds),
+        settings.improve_switch_price,
     )
     before = measure_quality(program, solution.assignments).objective
     search.run()

@@ -54,6 +54,7 @@ class Search:
         switch_allowance: float | None,
         block_days: int,
         kinds: tuple[str, ...],
+        switch_price: float = 1.0,
     ) -> None:
         self.p = problem
         n = len(problem.residents)
@@ -104,6 +105,8 @@ class Search:
             else self.switches + int(switch_allowance * self.switches)
         )
         self.block_days = max(1, block_days)
+        # What a switch costs when judging a move, in multiples of the objective's price.
+        self.switch_price = SWITCH_WEIGHT * switch_price
         self.excursions: dict[int, tuple[int, tuple[int, ...]]] = {}
         # Moves kept, in order, so the search can return to the best schedule it saw.
         self.log: list[tuple[int, int, list[Cell]]] = []
@@ -368,7 +371,7 @@ class Search:
         objective, shaping, tie = self.score[c]
         new_objective, new_shaping, new_tie = self._class_score(c)
         gain = new_objective + new_shaping - objective - shaping
-        if gain > SWITCH_WEIGHT * len(changed) * 4 + EPSILON:
+        if gain > max(SWITCH_WEIGHT, self.switch_price) * len(changed) * 4 + EPSILON:
             return False  # no switch saving could pay for it (at most two pairs per cell and side)
         after = self._pair_switches(donor, receiver, first, last)
         if switches is None:
@@ -378,7 +381,7 @@ class Search:
         added = after - switches
         if self.max_switches is not None and self.switches + added > self.max_switches:
             return False
-        delta = gain + SWITCH_WEIGHT * added
+        delta = gain + self.switch_price * added
         if delta < -EPSILON or (delta <= EPSILON and new_tie < tie - EPSILON):
             self.score[c] = (new_objective, new_shaping, new_tie)
             self.switches += added

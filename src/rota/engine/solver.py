@@ -48,6 +48,9 @@ class SolverSettings:
     # Rotation switches the improvement may add, as a share of construction's; None: no
     # cap beyond the objective's own price of a switch.
     improve_switch_allowance: float | None = None
+    # What a switch costs the search when it judges a move, in multiples of the objective's
+    # price (1.0); higher keeps continuity at the expense of the spreads (docs/QUALITY.md).
+    improve_switch_price: float = 1.0
 
 
 @dataclass(slots=True)
