@@ -74,7 +74,7 @@ class Search:
             else:
                 self.faculty.append((cell, rotation_of[a.rotation_id], person))
         self.roster = Roster(problem, grid)
-        self.day_off = [EMPTY] * width  # a day's cells with no duty
+        self.empty_day = [EMPTY] * width  # a day's cells with no duty
         self.slot_starts = [s.start for s in problem.slots]
         self.slot_ends = [s.end for s in problem.slots]
         self.call_slot = [s.overnight for s in problem.slots]
@@ -112,6 +112,7 @@ class Search:
         self.log: list[tuple[int, int, list[Cell]]] = []
         self.best = self._objective()
         self.best_moves = 0
+        self.best_state = (list(self.score), self.switches)
 
     # -- driver ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -371,7 +372,7 @@ class Search:
         objective, shaping, tie = self.score[c]
         new_objective, new_shaping, new_tie = self._class_score(c)
         gain = new_objective + new_shaping - objective - shaping
-        if gain > max(SWITCH_WEIGHT, self.switch_price) * len(changed) * 4 + EPSILON:
+        if gain > self.switch_price * len(changed) * 4 + EPSILON:
             return False  # no switch saving could pay for it (at most two pairs per cell and side)
         after = self._pair_switches(donor, receiver, first, last)
         if switches is None:
@@ -390,6 +391,7 @@ class Search:
             true = self._objective()
             if true < self.best - EPSILON:
                 self.best, self.best_moves = true, len(self.log)
+                self.best_state = (list(self.score), self.switches)
             return True
         return False
 
@@ -398,10 +400,12 @@ class Search:
         return sum(score[0] for score in self.score) + SWITCH_WEIGHT * self.switches
 
     def rewind(self) -> None:
-        """Undo the moves made after the best schedule the search saw."""
+        """Undo the moves made after the best schedule the search saw, and its figures."""
         while len(self.log) > self.best_moves:
             donor, receiver, changed = self.log.pop()
             self.roster.exchange(donor, receiver, changed)
+        score, self.switches = self.best_state
+        self.score = list(score)
 
     def _day_figures(self, person: int, first: int, last: int) -> list[tuple[int, int, int]]:
         roster = self.roster
@@ -449,12 +453,12 @@ class Search:
         row = self.roster.grid[person]
         width = self.width
         days = self.p.days
-        off = self.day_off
+        empty = self.empty_day
         low = first - 1
-        while low > 0 and row[low * width : (low + 1) * width] == off:
+        while low > 0 and row[low * width : (low + 1) * width] == empty:
             low -= 1
         high = last + 1
-        while high < days - 1 and row[high * width : (high + 1) * width] == off:
+        while high < days - 1 and row[high * width : (high + 1) * width] == empty:
             high += 1
         low, high = max(0, low), min(days - 1, high)
         starts, ends, call_slot = self.slot_starts, self.slot_ends, self.call_slot

@@ -184,17 +184,11 @@ def quality_table(run: RunResults) -> Table | None:
     schedule (``rota.engine.quality``), the objective's change, and the phases' medians.
     ``None`` when no tier ran both phases with their quality counted.
     """
-    by_name = {b.name: b for b in run.benchmarks}
     rows = []
-    for b in run.benchmarks:
-        if b.phase != "solve":
-            continue
-        improved = by_name.get(f"improve[{b.tier}]")
-        if improved is None or "objective" not in b.counters:
-            continue
-        if "objective" not in improved.counters:
-            continue
-        rows.append((b, improved))
+    for built in run.benchmarks:
+        improved = run.benchmark(f"improve[{built.tier}]") if built.phase == "solve" else None
+        if improved and "objective" in built.counters and "objective" in improved.counters:
+            rows.append((built, improved))
     if not rows:
         return None
     table = Table(title="schedule quality: construction (solve) -> improvement (improve)")

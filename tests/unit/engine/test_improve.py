@@ -10,8 +10,11 @@ from rota.datasets import generate_dataset
 from rota.domain import Assignment, Program
 from rota.engine.generate import solve_program
 from rota.engine.improve import MOVE_KINDS, improve_schedule
+from rota.engine.problem import compile_problem
 from rota.engine.quality import measure_quality, resident_figures, schedule_hash
+from rota.engine.search import Search
 from rota.engine.solver import SolverSettings
+from rota.policy import DEFAULT_POLICY
 
 SMALL_BUDGET = SolverSettings(improve_min_moves=400, improve_moves_per_resident_session=0)
 
@@ -189,3 +192,24 @@ def test_a_higher_switch_price_keeps_more_continuity() -> None:
     priced = measure_quality(prog, dear.assignments)
     assert priced.rotation_switches < default.rotation_switches
     assert priced.objective <= before.objective
+
+
+def test_the_search_ends_on_its_best_schedule_with_matching_figures() -> None:
+    """After the rewind, the kept figures are the best schedule's, recounted from the grid.
+
+    On medium with 2,000 moves the search keeps two moves after its best schedule, so the
+    rewind has something to undo.
+    """
+    prog = generate_dataset("medium", 0).program
+    problem = compile_problem(prog, DEFAULT_POLICY)
+    constructed = solve_program(prog, seed=0)
+    search = Search(problem, constructed.assignments, 2000, None, 28, MOVE_KINDS)
+    search.run()
+    assert search.best_moves == len(search.log) == 67
+    assert search.best < Search(problem, constructed.assignments, 0, None, 28, MOVE_KINDS).best
+    assert search._objective() == pytest.approx(search.best)
+    recounted = sum(
+        search._switches(i, 0, problem.days - 1) for i in range(len(search.roster.grid))
+    )
+    assert search.switches == recounted
+    assert search.score == [search._class_score(c) for c in range(len(search.classes))]
